@@ -28,9 +28,9 @@ struct ytree_node {
     ytree_kind kind;
     int line, col; /* 1-based position of the node's first character */
     /* YT_SCALAR */
-    char *str;  /* NUL-terminated value (may contain NULs only if len says so) */
+    char *str; /* NUL-terminated value (may contain NULs only if len says so) */
     size_t len;
-    int plain;  /* 1 if unquoted: only plain scalars are numbers, booleans or null */
+    int plain; /* 1 if unquoted: only plain scalars are numbers, booleans or null */
     /* YT_MAP */
     ytree_pair *pairs;
     size_t npairs;
@@ -56,5 +56,13 @@ int ytree_bool(const ytree_node *n, int *out);
 
 /* Suggest the known key closest to `key` (edit distance), or NULL when none is close. */
 const char *ytree_nearest(const char *key, const char *const *known, size_t nknown);
+
+/* Report every key of map not in known as "unknown key 'k' (did you mean 'x'?)" at the
+ * key's position. Returns how many were reported (0 when map is not a mapping). */
+size_t ytree_check_keys(const ytree_node *map, const char *const *known, size_t nknown, diag *d);
+/* 1 if n is a plain null scalar ("", "~", "null", "Null", "NULL"), else 0. */
+int ytree_is_null(const ytree_node *n);
+/* "a mapping", "a list" or "a string": for "must be X, not Y" messages (static string). */
+const char *ytree_kind_name(const ytree_node *n);
 
 #endif

@@ -1,0 +1,354 @@
+/* directory: people and recent orders loaded from a fixtures file (see directory.h). */
+#include "directory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ytree.h"
+
+/* Field values are names and ids: longer ones are a mistake, not data to keep. */
+#define DIR_STR_MAX 256
+
+typedef struct ctx {
+    diag *d;
+    size_t errors;
+    int oom;
+} ctx;
+
+static void bad(ctx *c, const ytree_node *n, const char *path, const char *msg)
+{
+    c->errors++;
+    diag_add(c->d, n ? n->line : 0, n ? n->col : 0, "%s: %s", path, msg);
+}
+
+/* Copy a non-empty string scalar; NULL (with an error) otherwise. */
+static char *get_str(ctx *c, const ytree_node *n, const char *path)
+{
+    if (!n || n->kind != YT_SCALAR || ytree_is_null(n)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be a non-empty string, not %s", ytree_kind_name(n));
+        bad(c, n, path, msg);
+        return NULL;
+    }
+    if (n->len != strlen(n->str) || n->len > DIR_STR_MAX) {
+        bad(c, n, path, "must be a string of at most 256 bytes without NUL");
+        return NULL;
+    }
+    char *s = strdup(n->str);
+    if (!s) c->oom = 1;
+    return s;
+}
+
+/* A required child: reports "missing required key" at the map's position. */
+static const ytree_node *need(ctx *c, const ytree_node *map, const char *key, const char *path)
+{
+    const ytree_node *v = ytree_get(map, key);
+    if (!v) {
+        c->errors++;
+        diag_add(c->d, map->line, map->col, "%s: missing required key '%s'", path, key);
+    }
+    return v;
+}
+
+static int get_count(ctx *c, const ytree_node *n, const char *path, int64_t *out)
+{
+    if (ytree_int(n, out) < 0 || *out < 0) {
+        bad(c, n, path, "must be a non-negative integer");
+        return -1;
+    }
+    return 0;
+}
+
+/* A list of strings into a fixed array: over the cap is an error, never truncated silently. */
+static void get_str_list(ctx *c, const ytree_node *n, const char *path, char **arr, size_t cap,
+                         size_t *count)
+{
+    if (!n) return;
+    if (n->kind != YT_SEQ) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be a list of strings, not %s", ytree_kind_name(n));
+        bad(c, n, path, msg);
+        return;
+    }
+    if (n->nitems > cap) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "at most %zu entries allowed, got %zu", cap, n->nitems);
+        bad(c, n, path, msg);
+        return;
+    }
+    for (size_t i = 0; i < n->nitems; i++) {
+        char ip[160];
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        char *s = get_str(c, n->items[i], ip);
+        if (s) arr[(*count)++] = s;
+    }
+}
+
+static const char *const person_keys[] = {
+    "openid", "name", "aliases", "devices", "typical_amount_fen", "account_age_days"};
+static const char *const order_keys[] = {"out_trade_no", "description",  "keywords",
+                                         "total",        "currency",     "at",
+                                         "payer",        "participants", "category"};
+static const char *const top_keys[] = {"people", "orders"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void load_person(ctx *c, const ytree_node *n, size_t i, directory_person *p)
+{
+    char path[64], fp[128];
+    snprintf(path, sizeof path, "people[%zu]", i);
+    if (n->kind != YT_MAP) {
+        bad(c, n, path, "must be a mapping");
+        return;
+    }
+    c->errors += ytree_check_keys(n, person_keys, NELEM(person_keys), c->d);
+    const ytree_node *v;
+    snprintf(fp, sizeof fp, "%s.openid", path);
+    if ((v = need(c, n, "openid", path))) p->openid = get_str(c, v, fp);
+    snprintf(fp, sizeof fp, "%s.name", path);
+    if ((v = need(c, n, "name", path))) p->name = get_str(c, v, fp);
+    snprintf(fp, sizeof fp, "%s.aliases", path);
+    get_str_list(c, ytree_get(n, "aliases"), fp, p->aliases, DIRECTORY_MAX_ALIASES, &p->naliases);
+    snprintf(fp, sizeof fp, "%s.devices", path);
+    get_str_list(c, ytree_get(n, "devices"), fp, p->devices, NELEM(p->devices), &p->ndevices);
+    snprintf(fp, sizeof fp, "%s.typical_amount_fen", path);
+    if ((v = ytree_get(n, "typical_amount_fen"))) get_count(c, v, fp, &p->typical_amount_fen);
+    snprintf(fp, sizeof fp, "%s.account_age_days", path);
+    if ((v = ytree_get(n, "account_age_days"))) get_count(c, v, fp, &p->account_age_days);
+}
+
+static int is_currency(const char *s)
+{
+    if (strlen(s) != 3) return 0;
+    for (int i = 0; i < 3; i++)
+        if (s[i] < 'A' || s[i] > 'Z') return 0;
+    return 1;
+}
+
+static void load_order(ctx *c, const ytree_node *n, size_t i, directory_order *o)
+{
+    char path[64], fp[128];
+    snprintf(path, sizeof path, "orders[%zu]", i);
+    if (n->kind != YT_MAP) {
+        bad(c, n, path, "must be a mapping");
+        return;
+    }
+    c->errors += ytree_check_keys(n, order_keys, NELEM(order_keys), c->d);
+    const ytree_node *v;
+    snprintf(fp, sizeof fp, "%s.out_trade_no", path);
+    if ((v = need(c, n, "out_trade_no", path))) o->out_trade_no = get_str(c, v, fp);
+    snprintf(fp, sizeof fp, "%s.description", path);
+    if ((v = need(c, n, "description", path))) o->description = get_str(c, v, fp);
+    snprintf(fp, sizeof fp, "%s.keywords", path);
+    get_str_list(c, ytree_get(n, "keywords"), fp, o->keywords, DIRECTORY_MAX_KEYWORDS,
+                 &o->nkeywords);
+    snprintf(fp, sizeof fp, "%s.total", path);
+    if ((v = need(c, n, "total", path))) get_count(c, v, fp, &o->total);
+    memcpy(o->currency, "CNY", 4);
+    snprintf(fp, sizeof fp, "%s.currency", path);
+    if ((v = ytree_get(n, "currency"))) {
+        char *cur = get_str(c, v, fp);
+        if (cur && is_currency(cur))
+            memcpy(o->currency, cur, 4);
+        else if (cur)
+            bad(c, v, fp, "must be a three-letter ISO 4217 code such as CNY");
+        free(cur);
+    }
+    snprintf(fp, sizeof fp, "%s.at", path);
+    if ((v = need(c, n, "at", path))) {
+        char *at = get_str(c, v, fp);
+        if (at && clock_parse_rfc3339(at, &o->at_unix, NULL) < 0)
+            bad(c, v, fp, "must be an RFC 3339 time such as \"2026-12-03T20:30:00+08:00\"");
+        free(at);
+    }
+    snprintf(fp, sizeof fp, "%s.payer", path);
+    if ((v = ytree_get(n, "payer")) && !ytree_is_null(v)) o->payer = get_str(c, v, fp);
+    snprintf(fp, sizeof fp, "%s.participants", path);
+    get_str_list(c, ytree_get(n, "participants"), fp, o->participants, DIRECTORY_MAX_PARTICIPANTS,
+                 &o->nparticipants);
+    snprintf(fp, sizeof fp, "%s.category", path);
+    if ((v = ytree_get(n, "category")) && !ytree_is_null(v)) o->category = get_str(c, v, fp);
+}
+
+/* Cross-checks need the whole file: duplicate ids and openids that name nobody. */
+static void check_refs(ctx *c, const ytree_node *root, directory *dir)
+{
+    const ytree_node *people = ytree_get(root, "people");
+    const ytree_node *orders = ytree_get(root, "orders");
+    for (size_t i = 0; i < dir->npeople; i++) {
+        if (!dir->people[i].openid) continue;
+        for (size_t j = 0; j < i; j++) {
+            if (dir->people[j].openid && !strcmp(dir->people[i].openid, dir->people[j].openid)) {
+                const ytree_node *at = ytree_get(people->items[i], "openid");
+                const ytree_node *first = ytree_get(people->items[j], "openid");
+                c->errors++;
+                diag_add(c->d, at->line, at->col,
+                         "people[%zu].openid: duplicate openid '%s' (first defined at %d:%d)", i,
+                         dir->people[i].openid, first->line, first->col);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < dir->norders; i++) {
+        directory_order *o = &dir->orders[i];
+        const ytree_node *on = orders->items[i];
+        if (o->out_trade_no) {
+            for (size_t j = 0; j < i; j++) {
+                if (dir->orders[j].out_trade_no &&
+                    !strcmp(o->out_trade_no, dir->orders[j].out_trade_no)) {
+                    const ytree_node *at = ytree_get(on, "out_trade_no");
+                    const ytree_node *first = ytree_get(orders->items[j], "out_trade_no");
+                    c->errors++;
+                    diag_add(c->d, at->line, at->col,
+                             "orders[%zu].out_trade_no: duplicate '%s' (first defined at %d:%d)", i,
+                             o->out_trade_no, first->line, first->col);
+                    break;
+                }
+            }
+        }
+        if (o->payer && !directory_person_by_openid(dir, o->payer)) {
+            const ytree_node *at = ytree_get(on, "payer");
+            c->errors++;
+            diag_add(c->d, at->line, at->col, "orders[%zu].payer: no person with openid '%s'", i,
+                     o->payer);
+        }
+        const ytree_node *parts = ytree_get(on, "participants");
+        for (size_t k = 0; k < o->nparticipants; k++) {
+            if (directory_person_by_openid(dir, o->participants[k])) continue;
+            const ytree_node *at = parts->items[k];
+            c->errors++;
+            diag_add(c->d, at->line, at->col,
+                     "orders[%zu].participants[%zu]: no person with openid '%s'", i, k,
+                     o->participants[k]);
+        }
+    }
+}
+
+int directory_load(const char *path, diag *d, directory **out)
+{
+    *out = NULL;
+    ytree_node *root = NULL;
+    if (ytree_parse_file(path, d, &root) < 0) return -1;
+    ctx c = {.d = d};
+    directory *dir = calloc(1, sizeof *dir);
+    if (!dir) {
+        ytree_free(root);
+        diag_add(d, 0, 0, "out of memory");
+        return -1;
+    }
+    if (root->kind != YT_MAP) {
+        c.errors++;
+        diag_add(d, root->line, root->col,
+                 "the directory must be a mapping with people and orders");
+        goto out;
+    }
+    c.errors += ytree_check_keys(root, top_keys, NELEM(top_keys), d);
+    const ytree_node *people = ytree_get(root, "people");
+    const ytree_node *orders = ytree_get(root, "orders");
+    if (people && people->kind != YT_SEQ) {
+        bad(&c, people, "people", "must be a list");
+        people = NULL;
+    }
+    if (orders && orders->kind != YT_SEQ) {
+        bad(&c, orders, "orders", "must be a list");
+        orders = NULL;
+    }
+    if (people && people->nitems) {
+        dir->people = calloc(people->nitems, sizeof *dir->people);
+        if (!dir->people) {
+            c.oom = 1;
+            goto out;
+        }
+        dir->npeople = people->nitems;
+        for (size_t i = 0; i < people->nitems; i++)
+            load_person(&c, people->items[i], i, &dir->people[i]);
+    }
+    if (orders && orders->nitems) {
+        dir->orders = calloc(orders->nitems, sizeof *dir->orders);
+        if (!dir->orders) {
+            c.oom = 1;
+            goto out;
+        }
+        dir->norders = orders->nitems;
+        for (size_t i = 0; i < orders->nitems; i++)
+            load_order(&c, orders->items[i], i, &dir->orders[i]);
+    }
+    if (!c.errors && !c.oom) check_refs(&c, root, dir);
+out:
+    ytree_free(root);
+    if (c.oom) diag_add(d, 0, 0, "out of memory");
+    if (c.errors || c.oom) {
+        directory_free(dir);
+        return -1;
+    }
+    *out = dir;
+    return 0;
+}
+
+void directory_free(directory *dir)
+{
+    if (!dir) return;
+    for (size_t i = 0; i < dir->npeople; i++) {
+        directory_person *p = &dir->people[i];
+        free(p->openid);
+        free(p->name);
+        for (size_t k = 0; k < p->naliases; k++)
+            free(p->aliases[k]);
+        for (size_t k = 0; k < p->ndevices; k++)
+            free(p->devices[k]);
+    }
+    for (size_t i = 0; i < dir->norders; i++) {
+        directory_order *o = &dir->orders[i];
+        free(o->out_trade_no);
+        free(o->description);
+        for (size_t k = 0; k < o->nkeywords; k++)
+            free(o->keywords[k]);
+        free(o->payer);
+        for (size_t k = 0; k < o->nparticipants; k++)
+            free(o->participants[k]);
+        free(o->category);
+    }
+    free(dir->people);
+    free(dir->orders);
+    free(dir);
+}
+
+/* ASCII letters fold; every other byte (UTF-8 included) must be equal. */
+static int name_eq(const char *s, const char *name, size_t len)
+{
+    if (!s || strlen(s) != len) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char a = (unsigned char)s[i], b = (unsigned char)name[i];
+        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b - 'A' + 'a');
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
+size_t directory_find_people(const directory *dir, const char *name, size_t len,
+                             const directory_person **out, size_t cap)
+{
+    if (!dir || !name) return 0;
+    size_t found = 0;
+    for (size_t i = 0; i < dir->npeople; i++) {
+        const directory_person *p = &dir->people[i];
+        int hit = name_eq(p->name, name, len);
+        for (size_t k = 0; k < p->naliases && !hit; k++)
+            hit = name_eq(p->aliases[k], name, len);
+        if (!hit) continue;
+        if (out && found < cap) out[found] = p;
+        found++;
+    }
+    return found;
+}
+
+const directory_person *directory_person_by_openid(const directory *dir, const char *openid)
+{
+    if (!dir || !openid) return NULL;
+    for (size_t i = 0; i < dir->npeople; i++)
+        if (dir->people[i].openid && !strcmp(dir->people[i].openid, openid)) return &dir->people[i];
+    return NULL;
+}
