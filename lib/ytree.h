@@ -62,7 +62,7 @@ const char *ytree_nearest(const char *key, const char *const *known, size_t nkno
 size_t ytree_check_keys(const ytree_node *map, const char *const *known, size_t nknown, diag *d);
 /* 1 if n is a plain null scalar ("", "~", "null", "Null", "NULL"), else 0. */
 int ytree_is_null(const ytree_node *n);
-/* "a mapping", "a list" or "a string": for "must be X, not Y" messages (static string). */
+/* "a mapping", "a list", "a scalar" or "null": for "must be X, not Y" messages (static). */
 const char *ytree_kind_name(const ytree_node *n);
 
 #endif

@@ -99,6 +99,8 @@ typedef struct scenario_rule {
 
 typedef struct scenario {
     char *path;  /* where it was loaded from, or "<memory>" */
+    char *source; /* the YAML text as loaded, NUL-terminated (GET /__admin/scenario) */
+    size_t source_len;
     char *name;
     uint64_t seed;
     scenario_defaults defaults;
@@ -115,9 +117,11 @@ typedef struct scenario {
 
 /* Load and validate a scenario file. Relative fixture paths resolve against the
  * file's directory. On success *out is owned by the caller (scenario_free);
- * on failure returns -1 and d holds every error. */
+ * on failure returns -1 and d holds every error. Messages use d's file name
+ * (set by diag_init), or path when d was zeroed. */
 int scenario_load(const char *path, diag *d, scenario **out);
-/* Same from a buffer; `name` is used in messages, `base_dir` resolves fixture paths. */
+/* Same from a buffer; `name` (if not NULL) replaces d's file name in messages,
+ * `base_dir` resolves fixture paths (NULL: relative to the working directory). */
 int scenario_load_buffer(const char *buf, size_t len, const char *name, const char *base_dir,
                          diag *d, scenario **out);
 /* Free a scenario; sc may be NULL. */
