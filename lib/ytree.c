@@ -500,6 +500,22 @@ const char *ytree_nearest(const char *key, const char *const *known, size_t nkno
     return bestd <= limit ? best : NULL;
 }
 
+/* "thresold" is far from "confidence_threshold" as a whole but close to its last
+ * words: compare against every '_'-separated suffix too. */
+static const char *nearest_segment(const char *key, const char *const *known, size_t nknown)
+{
+    size_t lk = strlen(key);
+    if (lk < 4 || lk > NEAREST_MAX) return NULL;
+    size_t limit = lk / 3 > 2 ? lk / 3 : 2;
+    for (size_t i = 0; i < nknown; i++) {
+        for (const char *s = strchr(known[i], '_'); s; s = strchr(s + 1, '_')) {
+            size_t l = strlen(s + 1);
+            if (l <= NEAREST_MAX && levenshtein(key, lk, s + 1, l) <= limit) return known[i];
+        }
+    }
+    return NULL;
+}
+
 size_t ytree_check_keys(const ytree_node *map, const char *const *known, size_t nknown, diag *d)
 {
     if (!map || map->kind != YT_MAP) return 0;
@@ -513,6 +529,7 @@ size_t ytree_check_keys(const ytree_node *map, const char *const *known, size_t 
         if (found) continue;
         bad++;
         const char *near = k->len == strlen(k->str) ? ytree_nearest(k->str, known, nknown) : NULL;
+        if (!near && k->len == strlen(k->str)) near = nearest_segment(k->str, known, nknown);
         int show = (int)(k->len > KEY_SHOW ? KEY_SHOW : k->len);
         if (near)
             diag_add(d, k->line, k->col, "unknown key '%.*s' (did you mean '%s'?)", show, k->str,

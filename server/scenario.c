@@ -232,6 +232,7 @@ static void load_merchant(ctx *c, const ytree_node *n, const char *path, scenari
                 if (m->keys[j].serial && !strcmp(m->keys[j].serial, k->serial)) {
                     const ytree_node *first = ytree_get(v->items[j], "serial");
                     f = ytree_get(kn, "serial");
+                    pathf(q, "%s.serial", p);
                     err(c, f, q, "duplicate key serial '%s' (first defined at %d:%d)", k->serial,
                         first->line, first->col);
                     break;
