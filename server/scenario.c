@@ -1,6 +1,7 @@
 /* scenario: load, validate and query a scenario (see scenario.h). */
 #include "scenario.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -739,7 +740,7 @@ int scenario_load(const char *path, diag *d, scenario **out)
     /* read through ytree's bounded reader, then parse again from memory to keep the source */
     FILE *f = fopen(path, "rb");
     if (!f) {
-        diag_add(d, 0, 0, "cannot open %s", path);
+        diag_add(d, 0, 0, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     size_t cap = (size_t)YTREE_MAX_BYTES + 1;

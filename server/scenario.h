@@ -16,7 +16,7 @@
 #include "diag.h"
 #include "directory.h"
 
-#define SCENARIO_MAX_KEYS 2      /* two keys at once: rotation */
+#define SCENARIO_MAX_KEYS 2 /* two keys at once: rotation */
 #define SCENARIO_MAX_SCOPES 8
 #define SCENARIO_MAX_MERCHANTS 64
 #define SCENARIO_MAX_RULES 256
@@ -79,14 +79,14 @@ typedef struct scenario_rule {
     char *name;
     int line; /* where the rule starts in the file, for messages */
     /* match: every present condition must hold */
-    char *endpoint;  /* "order_routing" or NULL for any */
+    char *endpoint; /* "order_routing" or NULL for any */
     int has_regex;
-    regex_t regex;   /* text.regex, compiled REG_EXTENDED|REG_ICASE|REG_NOSUB */
-    char *contains;  /* text.contains, case-insensitive, or NULL */
-    char *locale;    /* prefix match on the request locale ("zh" matches "zh-CN"), or NULL */
-    char *merchant;  /* mchid, or NULL */
+    regex_t regex;  /* text.regex, compiled REG_EXTENDED|REG_ICASE|REG_NOSUB */
+    char *contains; /* text.contains, case-insensitive, or NULL */
+    char *locale;   /* prefix match on the request locale ("zh" matches "zh-CN"), or NULL */
+    char *merchant; /* mchid, or NULL */
     /* respond: exactly one kind */
-    cJSON *intent;   /* respond.intent: a fixed intent object (owned), or NULL */
+    cJSON *intent; /* respond.intent: a fixed intent object (owned), or NULL */
     int has_confidence;
     double confidence; /* respond.confidence, with or without intent */
     scenario_question questions[SCENARIO_MAX_QUESTIONS]; /* respond.clarify */
@@ -98,7 +98,7 @@ typedef struct scenario_rule {
 } scenario_rule;
 
 typedef struct scenario {
-    char *path;  /* where it was loaded from, or "<memory>" */
+    char *path;   /* where it was loaded from, or "<memory>" */
     char *source; /* the YAML text as loaded, NUL-terminated (GET /__admin/scenario) */
     size_t source_len;
     char *name;
