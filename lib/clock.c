@@ -101,7 +101,8 @@ int clock_parse_rfc3339(const char *s, int64_t *unix_s, int *offset_s)
         return -1;
     }
     if (*p != '\0') return -1;
-    *unix_s = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    *unix_s =
+        days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - off;
     if (offset_s) *offset_s = off;
     return 0;
 }

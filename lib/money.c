@@ -25,7 +25,8 @@ int money_split(int64_t total, size_t n, int64_t *shares)
     if (n == 0 || total < 0) return -1;
     int64_t each = total / (int64_t)n;
     int64_t rest = total - each * (int64_t)n;
-    for (size_t i = 0; i < n; i++) shares[i] = each;
+    for (size_t i = 0; i < n; i++)
+        shares[i] = each;
     shares[0] += rest;
     return 0;
 }
@@ -89,7 +90,8 @@ int money_parse_decimal(const char *s, size_t len, int exponent, int64_t *out)
         nfrac++;
     }
     int64_t scale = 1;
-    for (int i = 0; i < exponent; i++) scale *= 10;
+    for (int i = 0; i < exponent; i++)
+        scale *= 10;
     if (whole > MONEY_MAX_MINOR / scale) return -1;
     int64_t v = whole * scale + frac + round_up;
     if (v > MONEY_MAX_MINOR) return -1;

@@ -1,0 +1,77 @@
+#include "json.h"
+
+#include <math.h>
+
+/* A pre-pass that tracks only strings and brackets: cheap, and it keeps
+ * cJSON's recursion bounded by our limit rather than its compile-time one. */
+static int depth_ok(const char *buf, size_t len, int max_depth, size_t *err_offset)
+{
+    int depth = 0, in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) {
+                *err_offset = i;
+                return 0;
+            }
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+int json_parse(const char *buf, size_t len, int max_depth, cJSON **out, size_t *err_offset)
+{
+    const char *end = NULL;
+    size_t off = 0;
+    *out = NULL;
+    if (!depth_ok(buf, len, max_depth, &off)) {
+        if (err_offset) *err_offset = off;
+        return JSON_EDEPTH;
+    }
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (!root) {
+        if (err_offset) *err_offset = end && end >= buf ? (size_t)(end - buf) : 0;
+        return JSON_ESYNTAX;
+    }
+    /* cJSON stops at the end of the first value: anything but white space after it is an error. */
+    for (const char *p = end; p && p < buf + len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            if (err_offset) *err_offset = (size_t)(p - buf);
+            return JSON_ESYNTAX;
+        }
+    }
+    *out = root;
+    return JSON_OK;
+}
+
+char *json_print(const cJSON *item)
+{
+    return cJSON_PrintUnformatted(item);
+}
+
+const char *json_string(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *json_add_int(cJSON *obj, const char *key, int64_t v)
+{
+    return cJSON_AddNumberToObject(obj, key, (double)v);
+}
+
+double json_round(double v, int decimals)
+{
+    double scale = pow(10.0, decimals);
+    return round(v * scale) / scale;
+}

@@ -1,0 +1,30 @@
+/* json: cJSON with the guards the contract needs.
+ *
+ * Parsing is reentrant (no cJSON_GetErrorPtr, whose state is a global shared
+ * by every thread) and bounded: nesting deeper than max_depth is refused
+ * before cJSON recurses into it. */
+#ifndef WXAI_JSON_H
+#define WXAI_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define JSON_MAX_DEPTH 32
+
+enum { JSON_OK = 0, JSON_ESYNTAX = -1, JSON_EDEPTH = -2, JSON_ENOMEM = -3 };
+
+/* Parse len bytes. On success *out is owned by the caller (cJSON_Delete).
+ * On error returns JSON_E* with *err_offset at the offending byte. */
+int json_parse(const char *buf, size_t len, int max_depth, cJSON **out, size_t *err_offset);
+/* Print compactly into a new string the caller frees. NULL on ENOMEM. */
+char *json_print(const cJSON *item);
+/* String value of obj[key], or NULL when absent or not a string (borrowed). */
+const char *json_string(const cJSON *obj, const char *key);
+/* Add an int64 (JSON numbers are doubles: exact up to 2^53). */
+cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
+/* Round a double to `decimals` places for output so 0.91 does not print as 0.90999999. */
+double json_round(double v, int decimals);
+
+#endif

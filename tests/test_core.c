@@ -1,0 +1,190 @@
+/* clock, tokens, json, rng, access tokens, nonce cache, clarification store. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "clarify.h"
+#include "clock.h"
+#include "json.h"
+#include "nonce.h"
+#include "rng.h"
+#include "token.h"
+#include "tokens.h"
+
+START_TEST(rfc3339_round_trip)
+{
+    int64_t t;
+    int off;
+    char buf[40];
+    ck_assert_int_eq(clock_parse_rfc3339("2026-12-04T20:00:00+08:00", &t, &off), 0);
+    ck_assert_int_eq(t, 1796385600);
+    ck_assert_int_eq(off, 28800);
+    ck_assert_int_eq(clock_format_rfc3339(t, off, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "2026-12-04T20:00:00+08:00");
+    ck_assert_int_eq(clock_parse_rfc3339("2026-12-04T12:00:00Z", &t, &off), 0);
+    ck_assert_int_eq(t, 1796385600);
+    ck_assert_int_eq(clock_parse_rfc3339("2026-12-04T12:00:00.250-05:30", &t, &off), 0);
+    ck_assert_int_eq(off, -19800);
+    ck_assert_int_eq(clock_parse_rfc3339("2026-13-04T12:00:00Z", &t, &off), -1);
+    ck_assert_int_eq(clock_parse_rfc3339("2026-12-04T12:00:00", &t, &off), -1);
+    ck_assert_int_eq(clock_parse_rfc3339("yesterday", &t, &off), -1);
+}
+END_TEST
+
+START_TEST(virtual_clock)
+{
+    clock_set_virtual(1764849600000);
+    ck_assert_int_eq(clock_now_ms(), 1764849600000);
+    clock_advance(1500);
+    ck_assert_int_eq(clock_now_s(), 1764849601);
+    clock_set_real();
+    ck_assert_int_gt(clock_now_s(), 1700000000);
+}
+END_TEST
+
+START_TEST(token_estimate_rule)
+{
+    ck_assert_int_eq(tokens_estimate("", 0), 0);
+    ck_assert_int_eq(tokens_estimate("tip", 3), 1);
+    ck_assert_int_eq(tokens_estimate("dinner", 6), 2);    /* ceil(6/4) */
+    ck_assert_int_eq(tokens_estimate("12345", 5), 2);     /* ceil(5/3) */
+    ck_assert_int_eq(tokens_estimate("平分晚饭", 12), 4); /* one per ideograph */
+    ck_assert_int_eq(tokens_estimate("a, b!", 5), 4);
+    ck_assert_int_eq(tokens_estimate("\xF0\x9F\x8D\xB2", 4), 1); /* one emoji */
+    ck_assert_int_eq(tokens_estimate("\xFF\xFE", 2), 2);         /* invalid bytes */
+    ck_assert_int_eq(tokens_estimate("\xE4\xB8", 2), 2);         /* truncated sequence */
+}
+END_TEST
+
+START_TEST(json_guards)
+{
+    cJSON *j = NULL;
+    size_t off = 0;
+    ck_assert_int_eq(json_parse("{\"a\":1}", 7, 32, &j, &off), JSON_OK);
+    cJSON_Delete(j);
+    ck_assert_int_eq(json_parse("{\"a\":1} x", 9, 32, &j, &off), JSON_ESYNTAX);
+    ck_assert_uint_eq(off, 8);
+    ck_assert_int_eq(json_parse("{\"a\":", 5, 32, &j, &off), JSON_ESYNTAX);
+    ck_assert_ptr_null(j);
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    ck_assert_int_eq(json_parse(deep, 200, 32, &j, &off), JSON_EDEPTH);
+    ck_assert_uint_eq(off, 32);
+    ck_assert_int_eq(json_parse("[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]", 39, 32, &j, &off),
+                     JSON_OK); /* brackets inside strings do not count */
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(rng_is_keyed_not_streamed)
+{
+    ck_assert_uint_eq(rng_hash(7, "abc", 3), rng_hash(7, "abc", 3));
+    ck_assert_uint_ne(rng_hash(7, "abc", 3), rng_hash(8, "abc", 3));
+    ck_assert_uint_ne(rng_hash(7, "abc", 3), rng_hash(7, "abd", 3));
+    uint64_t st = 42;
+    double sum = 0;
+    for (int i = 0; i < 10000; i++) {
+        double u = rng_unit(&st);
+        ck_assert(u >= 0 && u < 1);
+        sum += u;
+    }
+    ck_assert(sum / 10000 > 0.48 && sum / 10000 < 0.52);
+}
+END_TEST
+
+START_TEST(access_token_claims)
+{
+    token_claims c = {.mchid = "1900000109",
+                      .scope = "ai_payment_intelligence payments",
+                      .expires_s = 1764856800},
+                 back;
+    char tok[TOKEN_MAX_LEN];
+    ck_assert_int_eq(token_issue(&c, tok, sizeof tok), 0);
+    ck_assert_ptr_null(strchr(tok, ' '));
+    ck_assert_int_eq(token_verify(tok, &back), 0);
+    ck_assert_str_eq(back.mchid, "1900000109");
+    ck_assert_str_eq(back.scope, "ai_payment_intelligence payments");
+    ck_assert_int_eq(back.expires_s, 1764856800);
+    ck_assert(token_scope_has(back.scope, "payments"));
+    ck_assert(!token_scope_has(back.scope, "pay"));
+    /* Any change to the claims breaks the MAC. */
+    char forged[TOKEN_MAX_LEN];
+    strcpy(forged, tok);
+    forged[0] = '2';
+    ck_assert_int_eq(token_verify(forged, &back), -1);
+    ck_assert_int_eq(token_verify("garbage", &back), -1);
+    ck_assert_int_eq(token_verify("", &back), -1);
+}
+END_TEST
+
+START_TEST(nonce_replay_window)
+{
+    nonce_cache *c;
+    ck_assert_int_eq(nonce_cache_new(1024, 300, &c), 0);
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "n1", 1000), NONCE_FRESH);
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "n1", 1299), NONCE_REPLAY);
+    ck_assert_int_eq(nonce_cache_check(c, "m2", "n1", 1000), NONCE_FRESH); /* per merchant */
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "n1", 1300), NONCE_FRESH); /* window passed */
+    /* Memory is fixed: far more nonces than slots never fails, recent ones are still caught. */
+    char n[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(n, sizeof n, "x%d", i);
+        nonce_cache_check(c, "m1", n, 2000);
+    }
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "x99999", 2000), NONCE_REPLAY);
+    nonce_cache_clear(c);
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "x99999", 2000), NONCE_FRESH);
+    nonce_cache_free(c);
+    nonce_cache_free(NULL);
+}
+END_TEST
+
+START_TEST(clarify_store_bounded_and_expiring)
+{
+    clarify_store *s;
+    clarify_entry e = {.mchid = "m1", .expires_s = 1300}, got;
+    char first[CLARIFY_ID_LEN];
+    ck_assert_int_eq(clarify_store_new(32, &s), 0);
+    e.request = "{\"text\":\"x\"}";
+    e.questions = "[]";
+    ck_assert_int_eq(clarify_put(s, &e, 1000), CLARIFY_OK);
+    strcpy(first, e.id);
+    ck_assert_int_eq(clarify_get(s, first, "m1", 1001, &got), CLARIFY_OK);
+    ck_assert_str_eq(got.request, "{\"text\":\"x\"}");
+    clarify_entry_clear(&got);
+    ck_assert_int_eq(clarify_get(s, first, "m2", 1001, &got), CLARIFY_ENOTFOUND);
+    ck_assert_int_eq(clarify_get(s, first, "m1", 1300, &got), CLARIFY_EEXPIRED);
+    ck_assert_int_eq(clarify_get(s, "clr_nonsense", "m1", 1001, &got), CLARIFY_ENOTFOUND);
+    /* Far more puts than capacity: the store stays at its cap. */
+    for (int i = 0; i < 500; i++) {
+        e.expires_s = 5000;
+        ck_assert_int_eq(clarify_put(s, &e, 2000 + i), CLARIFY_OK);
+    }
+    ck_assert_uint_le(clarify_count(s), 32);
+    /* The expired, evicted first entry still answers "expired", not "unknown". */
+    ck_assert_int_eq(clarify_get(s, first, "m1", 2000, &got), CLARIFY_EEXPIRED);
+    clarify_remove(s, e.id);
+    ck_assert_int_eq(clarify_get(s, e.id, "m1", 2000, &got), CLARIFY_ENOTFOUND);
+    clarify_store_free(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, rfc3339_round_trip);
+    tcase_add_test(tc, virtual_clock);
+    tcase_add_test(tc, token_estimate_rule);
+    tcase_add_test(tc, json_guards);
+    tcase_add_test(tc, rng_is_keyed_not_streamed);
+    tcase_add_test(tc, access_token_claims);
+    tcase_add_test(tc, nonce_replay_window);
+    tcase_add_test(tc, clarify_store_bounded_and_expiring);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(suite)
