@@ -1,0 +1,128 @@
+#include "auth.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "json.h"
+#include "sign.h"
+#include "token.h"
+
+#define SIGN_MESSAGE_SHOWN 512 /* bytes of the signed message echoed back on SIGN_ERROR */
+
+static int token_error(http_req *req, const char *www, const char *message)
+{
+    http_add_header(req, "WWW-Authenticate", "%s", www);
+    return http_error(req, 401, "TOKEN_INVALID", message, NULL), -1;
+}
+
+/* SIGN_ERROR with what the server signed, so a developer can diff it
+ * against the message their client built. */
+static int sign_error(http_req *req, const char *message, const char *ts, const char *nonce)
+{
+    cJSON *detail = cJSON_CreateObject();
+    cJSON *info = cJSON_AddObjectToObject(detail, "sign_information");
+    const char *method = req->ri->request_method;
+    size_t len = strlen(method) + strlen(req->url) + (ts ? strlen(ts) : 0) +
+                 (nonce ? strlen(nonce) : 0) + req->body_len + 5;
+    char *msg = malloc(SIGN_MESSAGE_SHOWN + 1);
+
+    cJSON_AddStringToObject(info, "method", method);
+    cJSON_AddStringToObject(info, "url", req->url);
+    json_add_int(info, "sign_message_length", (int64_t)len);
+    if (msg) {
+        snprintf(msg, SIGN_MESSAGE_SHOWN + 1, "%s\n%s\n%s\n%s\n%.*s\n", method, req->url,
+                 ts ? ts : "", nonce ? nonce : "", (int)req->body_len, req->body ? req->body : "");
+        cJSON_AddStringToObject(info, "sign_message", msg);
+        free(msg);
+    }
+    http_error(req, 401, "SIGN_ERROR", message, detail);
+    return -1;
+}
+
+static int nonce_valid(const char *nonce)
+{
+    size_t n = 0;
+    for (; nonce[n]; n++)
+        if (!isalnum((unsigned char)nonce[n])) return 0;
+    return n == 32;
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    long long v = strtoll(s, &end, 10);
+    if (*end != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+int auth_check(http_req *req, nonce_cache *nonces)
+{
+    const char *authz = http_header(req, "Authorization");
+    token_claims claims;
+    int64_t now = clock_now_s();
+
+    if (!authz || strncasecmp(authz, "Bearer ", 7) != 0)
+        return token_error(req, "Bearer realm=\"wechatpay-ai\"",
+                           "missing access token: send Authorization: Bearer <access_token>");
+    if (token_verify(authz + 7, &claims) != 0)
+        return token_error(req, "Bearer realm=\"wechatpay-ai\", error=\"invalid_token\"",
+                           "unknown access token");
+    if (claims.expires_s <= now)
+        return token_error(req, "Bearer realm=\"wechatpay-ai\", error=\"invalid_token\"",
+                           "access token expired");
+    const scenario_merchant *m = scenario_merchant_find(req->sc, claims.mchid);
+    if (!m)
+        return token_error(req, "Bearer realm=\"wechatpay-ai\", error=\"invalid_token\"",
+                           "access token names a merchant this scenario does not know");
+    req->merchant = m;
+    req->key = m->nkeys ? &m->keys[0] : NULL;
+
+    if (!token_scope_has(claims.scope, AUTH_SCOPE) || !scenario_merchant_has_scope(m, AUTH_SCOPE)) {
+        http_add_header(req, "WWW-Authenticate",
+                        "Bearer error=\"insufficient_scope\", scope=\"" AUTH_SCOPE "\"");
+        http_error(req, 403, "NO_AUTH",
+                   "the access token lacks scope " AUTH_SCOPE " (the scope needs approval)", NULL);
+        return -1;
+    }
+
+    const char *ts = http_header(req, "Wechatpay-Timestamp");
+    const char *nonce = http_header(req, "Wechatpay-Nonce");
+    const char *serial = http_header(req, "Wechatpay-Serial");
+    const char *sig = http_header(req, "Wechatpay-Signature");
+    if (!ts || !nonce || !serial || !sig)
+        return sign_error(req,
+                          "missing signature header: Wechatpay-Timestamp, Wechatpay-Nonce, "
+                          "Wechatpay-Serial and Wechatpay-Signature are all required",
+                          ts, nonce);
+    int64_t ts_v;
+    if (parse_int64(ts, &ts_v) != 0)
+        return sign_error(req, "Wechatpay-Timestamp must be unix seconds", ts, nonce);
+    if (ts_v - now >= AUTH_WINDOW_S || now - ts_v >= AUTH_WINDOW_S)
+        return sign_error(req, "Wechatpay-Timestamp is 300 s or more away from the server clock",
+                          ts, nonce);
+    if (!nonce_valid(nonce))
+        return sign_error(req, "Wechatpay-Nonce must be 32 characters of [0-9A-Za-z]", ts, nonce);
+    const scenario_key *key = scenario_key_find(m, serial);
+    if (!key) return sign_error(req, "unknown Wechatpay-Serial for this merchant", ts, nonce);
+    req->key = key;
+
+    char expected[SIGN_B64_LEN];
+    if (sign_request(key->secret, key->secret_len, req->ri->request_method, req->url, ts, nonce,
+                     req->body, req->body_len, expected, sizeof expected) != 0) {
+        http_error(req, 500, "SYSTEM_ERROR", "could not compute the signature", NULL);
+        return -1;
+    }
+    if (!sign_equal(expected, sig))
+        return sign_error(req, "signature does not match the request", ts, nonce);
+    /* The nonce is recorded only once the signature is good, so a forged
+     * request cannot burn a legitimate client's nonce. */
+    if (nonce_cache_check(nonces, m->mchid, nonce, now) == NONCE_REPLAY)
+        return sign_error(req, "Wechatpay-Nonce was already used in the last 300 s", ts, nonce);
+    return 0;
+}

@@ -1,0 +1,204 @@
+#include "http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "json.h"
+#include "sign.h"
+
+int http_read_body(http_req *req, size_t cap)
+{
+    long long declared = req->ri->content_length;
+    size_t want = declared >= 0 ? (size_t)declared : 0;
+    size_t alloc, got = 0;
+
+    /* Refuse a declared oversize body before allocating anything for it. */
+    if (declared >= 0 && (unsigned long long)declared > cap) return HTTP_ETOOBIG;
+    alloc = declared >= 0 ? want + 1 : 4096;
+    req->body = malloc(alloc);
+    if (!req->body) return HTTP_ENOMEM;
+    for (;;) {
+        if (got + 1 >= alloc) {
+            if (declared >= 0) break;
+            if (alloc > cap) return HTTP_ETOOBIG; /* chunked body that keeps going */
+            size_t next = alloc * 2 > cap + 2 ? cap + 2 : alloc * 2;
+            char *nb = realloc(req->body, next);
+            if (!nb) return HTTP_ENOMEM;
+            req->body = nb;
+            alloc = next;
+        }
+        int n = mg_read(req->conn, req->body + got, alloc - 1 - got);
+        if (n < 0) return HTTP_EREAD;
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    if (declared >= 0 && got != want) return HTTP_EREAD;
+    if (got > cap) return HTTP_ETOOBIG;
+    req->body[got] = '\0';
+    req->body_len = got;
+    return HTTP_OK;
+}
+
+void http_req_cleanup(http_req *req)
+{
+    if (!req) return;
+    free(req->body);
+    req->body = NULL;
+}
+
+const char *http_header(const http_req *req, const char *name)
+{
+    return mg_get_header(req->conn, name);
+}
+
+void http_add_header(http_req *req, const char *name, const char *fmt, ...)
+{
+    char value[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof value) return;
+    int m = snprintf(req->extra + req->extra_len, sizeof req->extra - req->extra_len, "%s: %s\r\n",
+                     name, value);
+    if (m > 0 && (size_t)m < sizeof req->extra - req->extra_len)
+        req->extra_len += (size_t)m;
+    else
+        req->extra[req->extra_len] = '\0';
+}
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
+    }
+}
+
+static int path_has_prefix(const http_req *req, const char *prefix)
+{
+    return strncmp(req->ri->local_uri, prefix, strlen(prefix)) == 0;
+}
+
+int http_send(http_req *req, int status, const char *content_type, const char *body, size_t len)
+{
+    char head[HTTP_EXTRA_HEADERS + 1024];
+    int n;
+
+    /* The signature covers exactly the bytes sent, so it is computed here,
+     * after the body is final, and never by a handler. */
+    char sig_headers[256] = "";
+    if (req->merchant && req->key) {
+        char ts[24], nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
+        snprintf(ts, sizeof ts, "%lld", (long long)clock_now_s());
+        if (ident_nonce(nonce, sizeof nonce) == 0 &&
+            sign_response(req->key->secret, req->key->secret_len, ts, nonce, body,
+                          status == 204 ? 0 : len, sig, sizeof sig) == 0)
+            snprintf(sig_headers, sizeof sig_headers,
+                     "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\n"
+                     "Wechatpay-Serial: %s\r\nWechatpay-Signature: %s\r\n",
+                     ts, nonce, req->key->serial, sig);
+    }
+    n = snprintf(head, sizeof head,
+                 "HTTP/1.1 %d %s\r\n"
+                 "Content-Length: %zu\r\n"
+                 "%s%s%s"
+                 "Request-ID: %s\r\n"
+                 "%s%s%s"
+                 "%s%s\r\n",
+                 status, http_reason(status), body ? len : 0, content_type ? "Content-Type: " : "",
+                 content_type ? content_type : "", content_type ? "\r\n" : "", req->request_id,
+                 path_has_prefix(req, "/v1/") ? "x-request-id: " : "",
+                 path_has_prefix(req, "/v1/") ? req->request_id : "",
+                 path_has_prefix(req, "/v1/") ? "\r\n" : "", sig_headers, req->extra);
+    if (n < 0 || (size_t)n >= sizeof head) return -1;
+    req->status = status;
+    if (mg_write(req->conn, head, (size_t)n) != n) return -1;
+    if (body && len && mg_write(req->conn, body, len) != (int)len) return -1;
+    return 0;
+}
+
+int http_send_json(http_req *req, int status, const cJSON *json)
+{
+    char *text = json_print(json);
+    if (!text) return -1;
+    int rc = http_send(req, status, "application/json; charset=utf-8", text, strlen(text));
+    free(text);
+    return rc;
+}
+
+int http_error(http_req *req, int status, const char *code, const char *message, cJSON *detail)
+{
+    cJSON *root = cJSON_CreateObject();
+    int rc = -1;
+    if (!root) goto out;
+    if (path_has_prefix(req, "/v1/")) {
+        /* OpenAI's shape: type is the broad class, code the specific one. */
+        cJSON *err = cJSON_AddObjectToObject(root, "error");
+        const char *type = status == 429   ? "rate_limit_exceeded"
+                           : status == 401 ? "invalid_request_error"
+                           : status >= 500 ? "server_error"
+                                           : "invalid_request_error";
+        cJSON_AddStringToObject(err, "message", message);
+        cJSON_AddStringToObject(err, "type", type);
+        cJSON *param = detail ? cJSON_DetachItemFromObject(detail, "param") : NULL;
+        cJSON_AddItemToObject(err, "param", param ? param : cJSON_CreateNull());
+        if (code)
+            cJSON_AddStringToObject(err, "code", code);
+        else
+            cJSON_AddNullToObject(err, "code");
+    } else if (strcmp(req->ri->local_uri, "/v3/oauth2/token") == 0) {
+        cJSON_AddStringToObject(root, "error", code);
+        cJSON_AddStringToObject(root, "error_description", message);
+    } else {
+        cJSON_AddStringToObject(root, "code", code);
+        cJSON_AddStringToObject(root, "message", message);
+        if (detail) {
+            cJSON_AddItemToObject(root, "detail", detail);
+            detail = NULL;
+        }
+    }
+    rc = http_send_json(req, status, root);
+out:
+    cJSON_Delete(detail);
+    cJSON_Delete(root);
+    return rc;
+}

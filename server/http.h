@@ -1,0 +1,62 @@
+/* http: the request context and the one way responses leave the server.
+ *
+ * Every response goes through http_send, which adds Request-ID (and
+ * x-request-id on /v1), the JSON content type, and the Wechatpay-* response
+ * signature whenever the merchant is known. Every error goes through
+ * http_error, which picks the shape the path's API family expects. */
+#ifndef WXAI_HTTP_H
+#define WXAI_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <civetweb.h>
+#include <cjson/cJSON.h>
+
+#include "ident.h"
+#include "scenario.h"
+
+#define HTTP_EXTRA_HEADERS 2048
+
+struct server;
+
+typedef struct http_req {
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    struct server *srv;
+    const scenario *sc;                /* the scenario this request runs under (a held reference) */
+    const scenario_merchant *merchant; /* set once the caller is identified */
+    const scenario_key *key;           /* key that signs the response, when identified */
+    char request_id[IDENT_UUID_LEN];
+    char url[1024]; /* path plus ?query, as signed */
+    char *body;     /* owned, NUL-terminated; NULL before http_read_body */
+    size_t body_len;
+    char extra[HTTP_EXTRA_HEADERS]; /* "Name: value\r\n" lines added by handlers */
+    size_t extra_len;
+    int status; /* status sent, 0 before */
+} http_req;
+
+enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };
+
+/* Read the whole body, at most cap bytes, into req->body (owned by req).
+ * HTTP_ETOOBIG when it is larger, HTTP_EREAD when the peer stops early. */
+int http_read_body(http_req *req, size_t cap);
+/* Release what req owns; req may be NULL. */
+void http_req_cleanup(http_req *req);
+/* Request header value or NULL (borrowed from CivetWeb, valid during the request). */
+const char *http_header(const http_req *req, const char *name);
+/* Queue a response header for the next send; silently refused past the cap. */
+void http_add_header(http_req *req, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Send status with body (may be NULL) and queued headers. Returns 0 or -1. */
+int http_send(http_req *req, int status, const char *content_type, const char *body, size_t len);
+/* Send a JSON value (not consumed). Returns 0 or -1. */
+int http_send_json(http_req *req, int status, const cJSON *json);
+/* Send an error in the shape of the path's family: WeChat {code, message, detail} on /v3,
+ * RFC 6749 {error, error_description} on the token endpoint, OpenAI {error: {...}} on /v1.
+ * detail (may be NULL) is consumed. Returns 0 or -1. */
+int http_error(http_req *req, int status, const char *code, const char *message, cJSON *detail);
+/* Reason phrase for a status code (static string). */
+const char *http_reason(int status);
+
+#endif

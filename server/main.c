@@ -1,0 +1,138 @@
+/* wxai-mock: a programmable fake of the WeChat Pay AI API.
+ *
+ *   wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]
+ *   wxai-mock check SCENARIO...
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "server.h"
+
+#ifndef WXAI_DEFAULT_SCENARIO
+#define WXAI_DEFAULT_SCENARIO "scenarios/default.yaml"
+#endif
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+    fputs("usage: wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]\n"
+          "       wxai-mock check SCENARIO...\n"
+          "\n"
+          "  --scenario FILE    scenario YAML (default: " WXAI_DEFAULT_SCENARIO ")\n"
+          "  --listen HOST:PORT address to bind (default 127.0.0.1:0, port 0 = any free port)\n"
+          "  --threads N        worker threads (default 8)\n"
+          "\n"
+          "The first line on stdout is a JSON event with the URL the mock listens on.\n"
+          "SIGINT or SIGTERM stops it.\n",
+          f);
+}
+
+/* Loads a scenario, printing every error; returns 0 or -1. */
+static int load(const char *path, scenario **out)
+{
+    diag d;
+    if (diag_init(&d, path) != 0) return -1;
+    int rc = scenario_load(path, &d, out);
+    if (rc != 0) {
+        for (size_t i = 0; i < d.n; i++)
+            fprintf(stderr, "%s\n", d.msgs[i]);
+        if (d.dropped) fprintf(stderr, "%s: %zu more errors not shown\n", path, d.dropped);
+        if (d.n == 0) fprintf(stderr, "%s: cannot load scenario\n", path);
+    }
+    diag_free(&d);
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    int bad = 0;
+    if (argc < 1) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < argc; i++) {
+        scenario *sc = NULL;
+        if (load(argv[i], &sc) != 0) {
+            bad = 1;
+            continue;
+        }
+        printf("%s: ok: scenario '%s', %zu merchant%s, %zu rule%s, model %s\n", argv[i],
+               sc->name ? sc->name : "", sc->nmerchants, sc->nmerchants == 1 ? "" : "s", sc->nrules,
+               sc->nrules == 1 ? "" : "s", sc->versions[0].id);
+        scenario_free(sc);
+    }
+    return bad ? EXIT_USAGE : 0;
+}
+
+static int parse_threads(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 1 || v > 256) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario_path = WXAI_DEFAULT_SCENARIO;
+    server_options opts = {.listen = "127.0.0.1:0", .threads = 8};
+
+    if (argc > 1 && strcmp(argv[1], "check") == 0) return cmd_check(argc - 2, argv + 2);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--scenario") == 0 && i + 1 < argc) {
+            scenario_path = argv[++i];
+        } else if (strcmp(a, "--listen") == 0 && i + 1 < argc) {
+            opts.listen = argv[++i];
+        } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+            if (parse_threads(argv[++i], &opts.threads) != 0) {
+                fprintf(stderr, "wxai-mock: --threads takes a number from 1 to 256\n");
+                return EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "wxai-mock: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+
+    scenario *sc = NULL;
+    if (load(scenario_path, &sc) != 0) return EXIT_USAGE;
+
+    /* Block the stop signals before CivetWeb starts its threads, so they
+     * inherit the mask and only sigwait below sees the signals. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    server *srv = NULL;
+    if (server_start(&opts, sc, &srv) != 0) {
+        scenario_free(sc);
+        return 1;
+    }
+    printf("{\"event\":\"listening\",\"url\":\"%s\",\"port\":%d,\"scenario\":\"%s\",\"pid\":%d}\n",
+           server_url(srv), server_port(srv), scenario_path, (int)getpid());
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    server_stop(srv);
+    printf("{\"event\":\"stopped\",\"signal\":%d}\n", sig);
+    fflush(stdout);
+    return 0;
+}

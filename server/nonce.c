@@ -1,0 +1,98 @@
+#include "nonce.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#define NONCE_SHARDS 64
+#define NONCE_PROBE 8
+
+typedef struct entry {
+    uint64_t fp; /* 0 = empty */
+    int64_t seen_s;
+} entry;
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    entry *slots;
+} shard;
+
+struct nonce_cache {
+    shard shards[NONCE_SHARDS];
+    size_t per_shard; /* power of two */
+    int64_t window_s;
+};
+
+int nonce_cache_new(size_t capacity, int64_t window_s, nonce_cache **out)
+{
+    nonce_cache *c = calloc(1, sizeof *c);
+    if (!c) return -1;
+    size_t per = 16;
+    while (per * NONCE_SHARDS < capacity)
+        per <<= 1;
+    c->per_shard = per;
+    c->window_s = window_s;
+    for (size_t i = 0; i < NONCE_SHARDS; i++) {
+        pthread_mutex_init(&c->shards[i].lock, NULL);
+        c->shards[i].slots = calloc(per, sizeof(entry));
+        if (!c->shards[i].slots) {
+            nonce_cache_free(c);
+            return -1;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+void nonce_cache_free(nonce_cache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < NONCE_SHARDS; i++) {
+        free(c->shards[i].slots);
+        pthread_mutex_destroy(&c->shards[i].lock);
+    }
+    free(c);
+}
+
+int nonce_cache_check(nonce_cache *c, const char *mchid, const char *nonce, int64_t now_s)
+{
+    uint64_t fp = rng_mix(rng_hash(1, mchid, strlen(mchid)), rng_hash(2, nonce, strlen(nonce)));
+    if (fp == 0) fp = 1;
+    shard *s = &c->shards[fp % NONCE_SHARDS];
+    size_t mask = c->per_shard - 1, base = (size_t)(fp / NONCE_SHARDS) & mask;
+    entry *victim = NULL;
+    int victim_live = 0;
+    int rc = NONCE_FRESH;
+
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < NONCE_PROBE; i++) {
+        entry *e = &s->slots[(base + i) & mask];
+        int live = e->fp != 0 && e->seen_s <= now_s && now_s - e->seen_s < c->window_s;
+        if (live && e->fp == fp) {
+            rc = NONCE_REPLAY;
+            goto out;
+        }
+        /* Reuse a dead slot if there is one, otherwise the oldest live one. */
+        if (!live) {
+            if (!victim || victim_live) victim = e, victim_live = 0;
+        } else if (!victim || (victim_live && e->seen_s < victim->seen_s)) {
+            victim = e, victim_live = 1;
+        }
+    }
+    victim->fp = fp;
+    victim->seen_s = now_s;
+out:
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+void nonce_cache_clear(nonce_cache *c)
+{
+    for (size_t i = 0; i < NONCE_SHARDS; i++) {
+        pthread_mutex_lock(&c->shards[i].lock);
+        memset(c->shards[i].slots, 0, c->per_shard * sizeof(entry));
+        pthread_mutex_unlock(&c->shards[i].lock);
+    }
+}

@@ -1,0 +1,552 @@
+#include "routing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "intent.h"
+#include "json.h"
+#include "model.h"
+#include "money.h"
+#include "server.h"
+#include "tokens.h"
+
+#define TEXT_MAX_CHARS 4000
+#define CONFIRMATION_TTL_S 900
+#define DEFAULT_UTC_OFFSET_S (8 * 3600) /* the API's home time zone, Asia/Shanghai */
+#define RULE_CONFIDENCE 0.95            /* a scripted intent without a confidence */
+#define MODEL_NAME "qwen-pay"
+
+/* A validated order-routing request; strings are borrowed from the parsed body. */
+typedef struct request {
+    const char *text;
+    size_t len;
+    const char *locale;
+    const char *payer;
+    int64_t ref_unix;
+    int ref_offset;
+    double threshold;
+} request;
+
+static cJSON *field_detail(const char *field, const char *issue)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "field", field);
+    cJSON_AddStringToObject(d, "location", "body");
+    cJSON_AddStringToObject(d, "issue", issue);
+    return d;
+}
+
+static int param_error(http_req *req, const char *field, const char *issue)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s", field, issue);
+    http_error(req, 400, "PARAM_ERROR", msg, field_detail(field, issue));
+    return -1;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Checks the body against the contract and fills *r; sends 400 and returns -1 otherwise. */
+static int request_parse(http_req *req, const cJSON *body, request *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!cJSON_IsObject(body)) return param_error(req, "", "the body must be a JSON object");
+
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(body, "text");
+    const cJSON *att = cJSON_GetObjectItemCaseSensitive(body, "attachments");
+    if (text && !cJSON_IsString(text)) return param_error(req, "/text", "must be a string");
+    if (att && !cJSON_IsArray(att)) return param_error(req, "/attachments", "must be an array");
+    if (!text && cJSON_GetArraySize(att) > 0)
+        return param_error(req, "/attachments",
+                           "attachments without text are not supported by this build yet");
+    if (!text) return param_error(req, "/text", "required (1 to 4000 characters)");
+    size_t chars = utf8_chars(text->valuestring);
+    if (chars == 0 || chars > TEXT_MAX_CHARS)
+        return param_error(req, "/text", "must be 1 to 4000 characters");
+    r->text = text->valuestring;
+    r->len = strlen(text->valuestring);
+
+    const cJSON *locale = cJSON_GetObjectItemCaseSensitive(body, "locale");
+    if (locale && !cJSON_IsNull(locale)) {
+        if (!cJSON_IsString(locale) || strlen(locale->valuestring) > 35)
+            return param_error(req, "/locale", "must be a BCP 47 tag such as en-US or zh-CN");
+        r->locale = locale->valuestring;
+    }
+    const cJSON *payer = cJSON_GetObjectItemCaseSensitive(body, "payer");
+    if (payer && !cJSON_IsNull(payer)) {
+        const cJSON *openid = cJSON_GetObjectItemCaseSensitive(payer, "openid");
+        if (!cJSON_IsObject(payer) || !cJSON_IsString(openid) || strlen(openid->valuestring) > 63)
+            return param_error(req, "/payer/openid", "must be a string of at most 63 bytes");
+        r->payer = openid->valuestring;
+    }
+    r->threshold = req->sc->defaults.confidence_threshold;
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(body, "confidence_threshold");
+    if (th && !cJSON_IsNull(th)) {
+        if (!cJSON_IsNumber(th) || th->valuedouble < 0 || th->valuedouble > 1)
+            return param_error(req, "/confidence_threshold", "must be a number from 0 to 1");
+        r->threshold = th->valuedouble;
+    }
+    r->ref_unix = clock_now_s();
+    r->ref_offset = DEFAULT_UTC_OFFSET_S;
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(body, "context");
+    if (ctx && !cJSON_IsNull(ctx)) {
+        if (!cJSON_IsObject(ctx)) return param_error(req, "/context", "must be an object");
+        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(ctx, "reference_time");
+        if (rt && (!cJSON_IsString(rt) ||
+                   clock_parse_rfc3339(rt->valuestring, &r->ref_unix, &r->ref_offset) != 0))
+            return param_error(req, "/context/reference_time",
+                               "must be an RFC 3339 time such as 2026-12-04T20:00:00+08:00");
+    }
+    return 0;
+}
+
+static void add_usage_cost(http_req *req, cJSON *root, int64_t in_tokens, int64_t out_tokens)
+{
+    const scenario_pricing *p = &req->sc->pricing;
+    int64_t cost = 0;
+    cJSON *usage = cJSON_AddObjectToObject(root, "usage");
+    json_add_int(usage, "input_tokens", in_tokens);
+    json_add_int(usage, "output_tokens", out_tokens);
+    json_add_int(usage, "total_tokens", in_tokens + out_tokens);
+    cJSON_AddStringToObject(usage, "modality", "text");
+    if (money_token_cost(in_tokens + out_tokens, p->order_routing_per_1k_tokens_micros, 1, &cost))
+        cost = 0;
+    cJSON *c = cJSON_AddObjectToObject(root, "cost");
+    json_add_int(c, "amount_micros", cost);
+    cJSON_AddStringToObject(c, "currency", p->currency);
+}
+
+static int64_t tokens_of_json(const cJSON *v)
+{
+    char *s = json_print(v);
+    int64_t n = s ? tokens_estimate(s, strlen(s)) : 0;
+    free(s);
+    return n;
+}
+
+static void add_time(cJSON *o, const char *key, int64_t unix_s)
+{
+    char buf[40];
+    if (clock_format_rfc3339(unix_s, DEFAULT_UTC_OFFSET_S, buf, sizeof buf) == 0)
+        cJSON_AddStringToObject(o, key, buf);
+}
+
+static int in_list(char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; s && s[0] && i < n; i++)
+        if (strcmp(list[i], s) == 0) return 1;
+    return 0;
+}
+
+/* 200: ready, fallback or pending_review. intent is consumed. */
+static int send_result(http_req *req, const request *r, cJSON *intent, double confidence,
+                       int64_t total, const char *category, const char *review_reason)
+{
+    const scenario *sc = req->sc;
+    char id[40], ctk[40], reason[160];
+    cJSON *root = cJSON_CreateObject();
+    int rc = -1;
+    if (!root) goto out;
+
+    if (!review_reason && in_list(sc->review.categories, sc->review.ncategories, category)) {
+        snprintf(reason, sizeof reason, "category %s requires manual review", category);
+        review_reason = reason;
+    } else if (!review_reason && sc->review.amount_over_fen > 0 &&
+               total > sc->review.amount_over_fen) {
+        snprintf(reason, sizeof reason, "amount %lld is over the review limit of %lld",
+                 (long long)total, (long long)sc->review.amount_over_fen);
+        review_reason = reason;
+    }
+    const char *status = review_reason               ? "pending_review"
+                         : confidence < r->threshold ? "fallback"
+                                                     : "ready";
+    int64_t now = clock_now_s();
+
+    ident_token("int_", id, sizeof id);
+    cJSON_AddStringToObject(root, "intent_id", id);
+    cJSON_AddStringToObject(root, "status", status);
+    cJSON_AddNumberToObject(root, "confidence", json_round(confidence, 4));
+    cJSON_AddNumberToObject(root, "threshold", json_round(r->threshold, 4));
+    cJSON_AddItemToObject(root, "intent", intent);
+    int64_t out_tokens = tokens_of_json(intent);
+    intent = NULL;
+    if (strcmp(status, "ready") == 0) {
+        ident_token("ctk_", ctk, sizeof ctk);
+        cJSON_AddStringToObject(root, "confirmation_token", ctk);
+        add_time(root, "expires_at", now + CONFIRMATION_TTL_S);
+    } else {
+        cJSON_AddNullToObject(root, "confirmation_token");
+        cJSON_AddNullToObject(root, "expires_at");
+    }
+    if (strcmp(status, "fallback") == 0) {
+        cJSON *fb = cJSON_AddObjectToObject(root, "fallback");
+        cJSON_AddStringToObject(fb, "type", "form");
+        cJSON_AddStringToObject(fb, "reason", "confidence_below_threshold");
+        cJSON *fields = cJSON_AddArrayToObject(fb, "fields");
+        cJSON_AddItemToArray(fields, cJSON_CreateString("amount"));
+        cJSON_AddItemToArray(fields, cJSON_CreateString("payees"));
+    } else {
+        cJSON_AddNullToObject(root, "fallback");
+    }
+    if (review_reason) {
+        cJSON *rv = cJSON_AddObjectToObject(root, "review");
+        cJSON_AddBoolToObject(rv, "required", 1);
+        cJSON_AddStringToObject(rv, "reason", review_reason);
+    } else {
+        cJSON_AddNullToObject(root, "review");
+    }
+    cJSON *model = cJSON_AddObjectToObject(root, "model");
+    cJSON_AddStringToObject(model, "name", MODEL_NAME);
+    cJSON_AddStringToObject(model, "version", sc->versions[0].id);
+    add_usage_cost(req, root, tokens_estimate(r->text, r->len), out_tokens);
+    rc = http_send_json(req, 200, root);
+out:
+    cJSON_Delete(intent);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* 202 with the open questions; partial is consumed. */
+static int send_clarification(http_req *req, const clarify_entry *e, const request *r,
+                              cJSON *questions, cJSON *partial, double confidence)
+{
+    cJSON *root = cJSON_CreateObject();
+    int rc = -1;
+    if (!root) goto out;
+    cJSON_AddStringToObject(root, "clarification_id", e->id);
+    cJSON_AddStringToObject(root, "status", "needs_clarification");
+    cJSON_AddItemReferenceToObject(root, "questions", questions);
+    cJSON_AddItemToObject(root, "partial_intent", partial);
+    partial = NULL;
+    cJSON_AddNumberToObject(root, "confidence", json_round(confidence, 4));
+    add_time(root, "expires_at", e->expires_s);
+    add_usage_cost(req, root, tokens_estimate(r->text, r->len), tokens_of_json(questions));
+    http_add_header(req, "Location", "/v3/ai/order-routing/clarifications/%s", e->id);
+    rc = http_send_json(req, 202, root);
+out:
+    cJSON_Delete(partial);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static cJSON *rule_questions_json(const scenario_rule *rule)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < rule->nquestions; i++) {
+        const scenario_question *q = &rule->questions[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", q->id);
+        cJSON_AddStringToObject(o, "text", q->text);
+        if (q->noptions) {
+            cJSON *opts = cJSON_AddArrayToObject(o, "options");
+            for (size_t j = 0; j < q->noptions; j++) {
+                cJSON *op = cJSON_CreateObject();
+                cJSON_AddStringToObject(op, "id", q->option_ids[j]);
+                cJSON_AddStringToObject(op, "label", q->option_labels[j]);
+                cJSON_AddItemToArray(opts, op);
+            }
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static const scenario_rule *rule_by_name(const scenario *sc, const char *name)
+{
+    for (size_t i = 0; name && i < sc->nrules; i++)
+        if (strcmp(sc->rules[i].name, name) == 0) return &sc->rules[i];
+    return NULL;
+}
+
+/* Store (or update, when e->id is set) a pending clarification and answer 202.
+ * questions is borrowed, partial consumed. */
+static int ask(http_req *req, clarify_entry *e, const request *r, cJSON *questions, cJSON *partial,
+               double confidence)
+{
+    char *qtext = json_print(questions);
+    int rc;
+    free(e->questions);
+    e->questions = qtext;
+    if (!qtext)
+        rc = CLARIFY_ENOMEM;
+    else if (e->id[0])
+        rc = clarify_update(server_clarifications(req->srv), e);
+    else
+        rc = clarify_put(server_clarifications(req->srv), e, clock_now_s());
+    if (rc != CLARIFY_OK) {
+        cJSON_Delete(partial);
+        return http_error(req, 500, "SYSTEM_ERROR", "could not store the clarification", NULL);
+    }
+    return send_clarification(req, e, r, questions, partial, confidence);
+}
+
+/* Run the model on r with the answers so far and answer 200 or 202. */
+static int run_model(http_req *req, const request *r, clarify_entry *e, const cJSON *answers,
+                     const scenario_rule *rule)
+{
+    model_answer ma[MODEL_MAX_ANSWERS];
+    size_t na = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, answers)
+    {
+        if (na == MODEL_MAX_ANSWERS) break;
+        ma[na].question_id = json_string(a, "question_id");
+        ma[na].option_id = json_string(a, "option_id");
+        ma[na].text = json_string(a, "text");
+        na++;
+    }
+    model_input in = {.text = r->text,
+                      .len = r->len,
+                      .locale = r->locale,
+                      .payer_openid = r->payer,
+                      .reference_unix = r->ref_unix,
+                      .reference_utc_offset_s = r->ref_offset,
+                      .answers = ma,
+                      .nanswers = na};
+    model_result *res = malloc(sizeof *res);
+    const char *bad = NULL;
+    int rc = -1;
+    if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+
+    /* A scripted question the model has no slot for was settled by the rule's
+     * own options; the model is asked again without it. */
+    for (int tries = 0;; tries++) {
+        int st = model_parse(req->sc->dir, &in, res, &bad);
+        if (st == MODEL_OK) break;
+        if (st != MODEL_EANSWER || tries >= MODEL_MAX_ANSWERS || in.nanswers == 0) {
+            rc =
+                http_error(req, 500, "SYSTEM_ERROR", "the model could not parse the request", NULL);
+            goto out;
+        }
+        size_t j = 0;
+        for (size_t i = 0; i < in.nanswers; i++)
+            if (ma[i].question_id != bad) ma[j++] = ma[i];
+        in.nanswers = j;
+    }
+    double confidence = rule && rule->has_confidence ? rule->confidence : res->confidence;
+    if (res->nquestions) {
+        cJSON *qs = intent_questions_json(res->questions, res->nquestions);
+        rc = qs ? ask(req, e, r, qs, intent_to_json(res), confidence)
+                : http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+        cJSON_Delete(qs);
+        goto out;
+    }
+    if (e->id[0]) clarify_remove(server_clarifications(req->srv), e->id);
+    rc = send_result(req, r, intent_to_json(res), confidence, res->has_amount ? res->total : 0,
+                     res->category, rule ? rule->review_reason : NULL);
+out:
+    free(res);
+    return rc;
+}
+
+/* A scripted intent from the scenario, sent as written. */
+static int send_rule_intent(http_req *req, const request *r, const scenario_rule *rule)
+{
+    cJSON *intent = cJSON_Duplicate(rule->intent, 1);
+    const cJSON *amount = cJSON_GetObjectItemCaseSensitive(rule->intent, "amount");
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(amount, "total");
+    const char *category = json_string(rule->intent, "category");
+    if (!intent) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+    return send_result(req, r, intent, rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
+                       cJSON_IsNumber(total) ? (int64_t)total->valuedouble : 0, category,
+                       rule->review_reason);
+}
+
+int routing_create(http_req *req, const cJSON *body)
+{
+    request r;
+    clarify_entry e;
+    int rc;
+
+    if (request_parse(req, body, &r) != 0) return -1;
+    memset(&e, 0, sizeof e);
+    snprintf(e.mchid, sizeof e.mchid, "%s", req->merchant->mchid);
+    e.expires_s = clock_now_s() + req->sc->defaults.clarification_ttl_s;
+    e.request = req->body;
+
+    const scenario_rule *rule = scenario_rule_match(req->sc, "order_routing", req->merchant->mchid,
+                                                    r.text, r.len, r.locale);
+    if (rule && rule->error_status) {
+        if (rule->error_status == 503 || rule->error_status == 429)
+            http_add_header(req, "Retry-After", "%d", 1);
+        return http_error(req, rule->error_status, rule->error_code, rule->error_message, NULL);
+    }
+    if (rule && rule->nquestions) {
+        cJSON *qs = rule_questions_json(rule);
+        cJSON *partial = cJSON_CreateObject();
+        e.rule = rule->name;
+        rc = ask(req, &e, &r, qs, partial, rule->has_confidence ? rule->confidence : 0.5);
+        cJSON_Delete(qs);
+        e.request = e.rule = NULL;
+        free(e.questions);
+        return rc;
+    }
+    if (rule && rule->intent) return send_rule_intent(req, &r, rule);
+    rc = run_model(req, &r, &e, NULL, rule);
+    free(e.questions);
+    return rc;
+}
+
+/* Finds the option of q that the answer names (by id, or by label as text). */
+static const char *match_option(const cJSON *q, const char *option_id, const char *text)
+{
+    const cJSON *opt;
+    cJSON_ArrayForEach(opt, cJSON_GetObjectItemCaseSensitive(q, "options"))
+    {
+        const char *id = json_string(opt, "id"), *label = json_string(opt, "label");
+        if (option_id && id && strcmp(option_id, id) == 0) return id;
+        if (!option_id && text &&
+            ((id && strcasecmp(text, id) == 0) || (label && strcasecmp(text, label) == 0)))
+            return id;
+    }
+    return NULL;
+}
+
+static const cJSON *find_question(const cJSON *questions, const char *id)
+{
+    const cJSON *q;
+    cJSON_ArrayForEach(q, questions)
+    {
+        const char *qid = json_string(q, "id");
+        if (qid && strcmp(qid, id) == 0) return q;
+    }
+    return NULL;
+}
+
+/* Validates the new answers against the open questions and merges them into
+ * all (replacing earlier answers to the same question). Sends 400 on error. */
+static int merge_answers(http_req *req, const cJSON *body, const cJSON *questions, cJSON *all)
+{
+    const cJSON *answers = cJSON_GetObjectItemCaseSensitive(body, "answers");
+    char field[64], issue[200];
+    int i = 0;
+    if (!cJSON_IsArray(answers) || cJSON_GetArraySize(answers) == 0)
+        return param_error(req, "/answers", "must be a non-empty array of answers");
+    if (cJSON_GetArraySize(answers) > MODEL_MAX_ANSWERS)
+        return param_error(req, "/answers", "at most 8 answers at once");
+    const cJSON *a;
+    cJSON_ArrayForEach(a, answers)
+    {
+        const char *qid = json_string(a, "question_id");
+        const char *opt = json_string(a, "option_id");
+        const char *text = json_string(a, "text");
+        snprintf(field, sizeof field, "/answers/%d", i++);
+        if (!qid) return param_error(req, field, "question_id is required");
+        const cJSON *q = find_question(questions, qid);
+        if (!q) {
+            snprintf(issue, sizeof issue, "question '%.64s' is not open on this clarification",
+                     qid);
+            return param_error(req, field, issue);
+        }
+        const char *chosen = NULL;
+        if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(q, "options")) > 0) {
+            chosen = match_option(q, opt, text);
+            if (!chosen) {
+                snprintf(issue, sizeof issue, "not an option of question '%.64s'", qid);
+                return param_error(req, field, issue);
+            }
+        } else if (!text || !*text || strlen(text) > 256) {
+            snprintf(issue, sizeof issue, "question '%.64s' takes a text answer of 1 to 256 bytes",
+                     qid);
+            return param_error(req, field, issue);
+        }
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "question_id", qid);
+        if (chosen)
+            cJSON_AddStringToObject(m, "option_id", chosen);
+        else
+            cJSON_AddStringToObject(m, "text", text);
+        int idx = 0, replaced = 0;
+        const cJSON *old;
+        cJSON_ArrayForEach(old, all)
+        {
+            if (strcmp(json_string(old, "question_id"), qid) == 0) {
+                cJSON_ReplaceItemInArray(all, idx, m);
+                replaced = 1;
+                break;
+            }
+            idx++;
+        }
+        if (!replaced) cJSON_AddItemToArray(all, m);
+    }
+    return 0;
+}
+
+/* Questions of rule that have no answer yet. */
+static cJSON *unanswered(const cJSON *questions, const cJSON *answers)
+{
+    cJSON *open = cJSON_CreateArray();
+    const cJSON *q;
+    cJSON_ArrayForEach(q, questions)
+    {
+        int done = 0;
+        const cJSON *a;
+        cJSON_ArrayForEach(a, answers) done |=
+            strcmp(json_string(a, "question_id"), json_string(q, "id")) == 0;
+        if (!done) cJSON_AddItemToArray(open, cJSON_Duplicate(q, 1));
+    }
+    return open;
+}
+
+int routing_answer(http_req *req, const cJSON *body)
+{
+    const char *id = req->ri->local_uri + strlen("/v3/ai/order-routing/clarifications/");
+    clarify_entry e;
+    cJSON *orig = NULL, *questions = NULL, *all = NULL, *open = NULL;
+    request r;
+    int rc = -1;
+
+    memset(&e, 0, sizeof e);
+    switch (
+        clarify_get(server_clarifications(req->srv), id, req->merchant->mchid, clock_now_s(), &e)) {
+    case CLARIFY_OK:
+        break;
+    case CLARIFY_EEXPIRED:
+        return http_error(req, 410, "CLARIFICATION_EXPIRED",
+                          "the clarification expired; send the request again", NULL);
+    case CLARIFY_ENOTFOUND:
+        return http_error(req, 404, "RESOURCE_NOT_EXISTS", "no such clarification", NULL);
+    default:
+        return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+    }
+    if (!cJSON_IsObject(body)) {
+        rc = param_error(req, "", "the body must be a JSON object");
+        goto out;
+    }
+    questions = cJSON_Parse(e.questions);
+    all = e.answers ? cJSON_Parse(e.answers) : cJSON_CreateArray();
+    orig = cJSON_Parse(e.request);
+    if (!questions || !all || !orig) {
+        rc = http_error(req, 500, "SYSTEM_ERROR", "stored clarification is damaged", NULL);
+        goto out;
+    }
+    if (merge_answers(req, body, questions, all) != 0) goto out;
+    free(e.answers);
+    e.answers = json_print(all);
+    if (request_parse(req, orig, &r) != 0) goto out;
+
+    const scenario_rule *rule = rule_by_name(req->sc, e.rule);
+    open = unanswered(questions, all);
+    if (rule && cJSON_GetArraySize(open) > 0) {
+        rc = ask(req, &e, &r, open, cJSON_CreateObject(),
+                 rule->has_confidence ? rule->confidence : 0.5);
+        goto out;
+    }
+    rc = run_model(req, &r, &e, all, rule);
+out:
+    cJSON_Delete(open);
+    cJSON_Delete(orig);
+    cJSON_Delete(questions);
+    cJSON_Delete(all);
+    clarify_entry_clear(&e);
+    return rc;
+}

@@ -1,0 +1,277 @@
+#include "server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "http.h"
+#include "json.h"
+#include "oauth.h"
+#include "routing.h"
+
+#define NONCE_CAPACITY (1u << 18)
+#define FORM_BODY_MAX 4096
+
+/* An immutable scenario and the requests still using it. */
+typedef struct scenario_ref {
+    scenario *sc;
+    atomic_int refs;
+} scenario_ref;
+
+struct server {
+    struct mg_context *ctx;
+    pthread_rwlock_t sc_lock; /* guards the pointer `current` only */
+    scenario_ref *current;
+    nonce_cache *nonces;
+    clarify_store *clarifications;
+    int port;
+    char url[64];
+};
+
+typedef int (*route_fn)(http_req *req, const cJSON *body);
+
+enum { ROUTE_EXACT = 0, ROUTE_PREFIX = 1 };
+enum { BODY_NONE = 0, BODY_FORM, BODY_JSON };
+
+typedef struct route {
+    const char *method;
+    const char *path;
+    int match;
+    int is_signed; /* the contract's signed-request check applies */
+    int body;
+    route_fn fn;
+} route;
+
+static const route routes[] = {
+    {"POST", "/v3/oauth2/token", ROUTE_EXACT, 0, BODY_FORM, oauth_token},
+    {"POST", "/v3/ai/order-routing", ROUTE_EXACT, 1, BODY_JSON, routing_create},
+    {"POST", "/v3/ai/order-routing/clarifications/", ROUTE_PREFIX, 1, BODY_JSON, routing_answer},
+};
+
+static scenario_ref *scenario_acquire(server *s)
+{
+    pthread_rwlock_rdlock(&s->sc_lock);
+    scenario_ref *ref = s->current;
+    atomic_fetch_add(&ref->refs, 1);
+    pthread_rwlock_unlock(&s->sc_lock);
+    return ref;
+}
+
+static void scenario_release(scenario_ref *ref)
+{
+    if (ref && atomic_fetch_sub(&ref->refs, 1) == 1) {
+        scenario_free(ref->sc);
+        free(ref);
+    }
+}
+
+static int path_matches(const route *r, const char *path)
+{
+    if (r->match == ROUTE_EXACT) return strcmp(path, r->path) == 0;
+    size_t n = strlen(r->path);
+    return strncmp(path, r->path, n) == 0 && path[n] != '\0' && !strchr(path + n, '/');
+}
+
+/* 404 for unknown paths; 405 with Allow when only the method is wrong. */
+static const route *route_find(http_req *req)
+{
+    const char *path = req->ri->local_uri, *method = req->ri->request_method;
+    char allow[64] = "";
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!path_matches(&routes[i], path)) continue;
+        if (strcmp(routes[i].method, method) == 0) return &routes[i];
+        snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s", allow[0] ? ", " : "",
+                 routes[i].method);
+    }
+    if (allow[0]) {
+        http_add_header(req, "Allow", "%s", allow);
+        http_error(req, 405, "METHOD_NOT_ALLOWED", "method not allowed on this path", NULL);
+    } else {
+        http_error(req, 404, "RESOURCE_NOT_EXISTS", "no such route", NULL);
+    }
+    return NULL;
+}
+
+static int is_json_type(const char *ctype)
+{
+    if (!ctype) return 0;
+    size_t n = strcspn(ctype, ";");
+    while (n > 0 && ctype[n - 1] == ' ')
+        n--;
+    return n == 16 && strncasecmp(ctype, "application/json", 16) == 0;
+}
+
+static void serve(http_req *req, server *s)
+{
+    const route *r = route_find(req);
+    cJSON *json = NULL;
+    size_t cap =
+        r && r->body == BODY_FORM ? FORM_BODY_MAX : (size_t)req->sc->defaults.max_body_bytes;
+    if (!r) return;
+
+    int rd = http_read_body(req, cap);
+    if (rd == HTTP_ETOOBIG) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than the limit of %zu bytes", cap);
+        http_add_header(req, "Connection", "close");
+        http_error(req, 413, "REQUEST_TOO_LARGE", msg, NULL);
+        return;
+    }
+    if (rd != HTTP_OK) {
+        http_add_header(req, "Connection", "close");
+        http_error(req, 400, "INVALID_REQUEST", "the body ended before its declared length", NULL);
+        return;
+    }
+    if (r->is_signed && auth_check(req, s->nonces) != 0) return;
+    if (r->body == BODY_JSON) {
+        size_t off = 0;
+        char msg[128];
+        if (!is_json_type(http_header(req, "Content-Type"))) {
+            http_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                       "send Content-Type: application/json; charset=utf-8", NULL);
+            return;
+        }
+        int jr = json_parse(req->body, req->body_len, JSON_MAX_DEPTH, &json, &off);
+        if (jr != JSON_OK) {
+            if (jr == JSON_EDEPTH)
+                snprintf(msg, sizeof msg, "JSON nested deeper than %d levels at byte %zu",
+                         JSON_MAX_DEPTH, off);
+            else
+                snprintf(msg, sizeof msg, "the body is not valid JSON (error at byte %zu)", off);
+            http_error(req, 400, "INVALID_REQUEST", msg, NULL);
+            return;
+        }
+    }
+    r->fn(req, json);
+    cJSON_Delete(json);
+}
+
+static int dispatch(struct mg_connection *conn, void *data)
+{
+    server *s = data;
+    http_req req;
+    memset(&req, 0, sizeof req);
+    req.conn = conn;
+    req.ri = mg_get_request_info(conn);
+    req.srv = s;
+    ident_uuid(req.request_id, sizeof req.request_id);
+    snprintf(req.url, sizeof req.url, "%s%s%s", req.ri->local_uri, req.ri->query_string ? "?" : "",
+             req.ri->query_string ? req.ri->query_string : "");
+
+    scenario_ref *ref = scenario_acquire(s);
+    req.sc = ref->sc;
+    serve(&req, s);
+    if (req.status == 0) http_error(&req, 500, "SYSTEM_ERROR", "no response was produced", NULL);
+    http_req_cleanup(&req);
+    scenario_release(ref);
+    return req.status ? req.status : 500;
+}
+
+static int log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    fprintf(stderr, "{\"event\":\"civetweb\",\"message\":\"%.200s\"}\n", message);
+    return 1;
+}
+
+/* The URL clients use: the listen host, or loopback when bound to every address. */
+static void url_for(const char *listen, int port, char *out, size_t cap)
+{
+    const char *colon = listen ? strrchr(listen, ':') : NULL;
+    size_t hlen = colon ? (size_t)(colon - listen) : 0;
+    if (hlen == 0 || hlen >= 48 || strncmp(listen, "0.0.0.0", hlen) == 0 ||
+        strncmp(listen, "[::]", hlen) == 0)
+        snprintf(out, cap, "http://127.0.0.1:%d", port);
+    else
+        snprintf(out, cap, "http://%.*s:%d", (int)hlen, listen, port);
+}
+
+int server_start(const server_options *opts, scenario *sc, server **out)
+{
+    char threads[16];
+    server *s = calloc(1, sizeof *s);
+    if (!s) return -1;
+    pthread_rwlock_init(&s->sc_lock, NULL);
+    s->current = calloc(1, sizeof *s->current);
+    if (!s->current || nonce_cache_new(NONCE_CAPACITY, AUTH_WINDOW_S, &s->nonces) != 0 ||
+        clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0)
+        goto fail;
+    s->current->sc = sc;
+    atomic_init(&s->current->refs, 1);
+
+    snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 8);
+    const char *options[] = {
+        "listening_ports",
+        opts->listen ? opts->listen : "127.0.0.1:0",
+        "num_threads",
+        threads,
+        "enable_keep_alive",
+        "yes",
+        "keep_alive_timeout_ms",
+        "30000",
+        "tcp_nodelay",
+        "1", /* without it every keep-alive response waits ~44 ms (Nagle) */
+        "request_timeout_ms",
+        "30000",
+        NULL,
+    };
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.log_message = log_message;
+    s->ctx = mg_start(&cb, s, options);
+    if (!s->ctx) {
+        fprintf(stderr, "wxai-mock: cannot listen on %s\n", options[1]);
+        goto fail;
+    }
+    mg_set_request_handler(s->ctx, "/", dispatch, s);
+    struct mg_server_port ports[4];
+    int n = mg_get_server_ports(s->ctx, 4, ports);
+    if (n < 1) {
+        fprintf(stderr, "wxai-mock: no listening port\n");
+        goto fail;
+    }
+    s->port = ports[0].port;
+    url_for(opts->listen, s->port, s->url, sizeof s->url);
+    *out = s;
+    return 0;
+fail:
+    free(s->current); /* its scenario is still the caller's */
+    s->current = NULL;
+    server_stop(s);
+    return -1;
+}
+
+void server_stop(server *s)
+{
+    if (!s) return;
+    if (s->ctx) mg_stop(s->ctx);
+    scenario_release(s->current);
+    nonce_cache_free(s->nonces);
+    clarify_store_free(s->clarifications);
+    pthread_rwlock_destroy(&s->sc_lock);
+    free(s);
+}
+
+const char *server_url(const server *s)
+{
+    return s->url;
+}
+
+int server_port(const server *s)
+{
+    return s->port;
+}
+
+nonce_cache *server_nonces(server *s)
+{
+    return s->nonces;
+}
+
+clarify_store *server_clarifications(server *s)
+{
+    return s->clarifications;
+}

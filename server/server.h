@@ -1,0 +1,40 @@
+/* server: the mock's HTTP server: CivetWeb, the route table, and the state
+ * shared by request threads.
+ *
+ * How state is shared (no lock serialises all workers):
+ * - the scenario is immutable and reference-counted; a request takes a
+ *   reference under a read lock held for a pointer copy, and a reload swaps
+ *   the pointer under the write lock, so requests never wait for each other;
+ * - the nonce cache and the clarification store are sharded, with one mutex
+ *   per shard;
+ * - the clock is atomics. */
+#ifndef WXAI_SERVER_H
+#define WXAI_SERVER_H
+
+#include "clarify.h"
+#include "nonce.h"
+#include "scenario.h"
+
+typedef struct server_options {
+    const char *listen; /* "127.0.0.1:0" (port 0 picks a free port) */
+    int threads;        /* worker threads, default 8 */
+} server_options;
+
+typedef struct server server;
+
+/* Start serving sc. On success the server owns sc and *out is freed with
+ * server_stop; on failure sc still belongs to the caller. Returns 0 or -1
+ * with a message on stderr. */
+int server_start(const server_options *opts, scenario *sc, server **out);
+/* Stop accepting, finish requests in flight, free everything; s may be NULL. */
+void server_stop(server *s);
+/* "http://127.0.0.1:PORT" (owned by s). */
+const char *server_url(const server *s);
+/* The port actually bound. */
+int server_port(const server *s);
+/* The nonce cache (owned by s). */
+nonce_cache *server_nonces(server *s);
+/* The clarification store (owned by s). */
+clarify_store *server_clarifications(server *s);
+
+#endif
