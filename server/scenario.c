@@ -7,174 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yfield.h"
 #include "ytree.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-/* Strings in a scenario are ids, secrets and short messages; a megabyte one is a mistake. */
-#define STR_MAX 4096
+#define NELEM(a) YFIELD_NELEM(a)
 /* Request text is at most 4,000 characters (16,000 bytes of UTF-8); more is not matched. */
 #define MATCH_TEXT_MAX (16u << 10)
-#define PATH_MAX_LEN 192
-
-typedef struct ctx {
-    diag *d;
-    size_t errors;
-    int oom;
-    const char *base_dir;
-} ctx;
-
-static void err(ctx *c, const ytree_node *n, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void err(ctx *c, const ytree_node *n, const char *path, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    c->errors++;
-    diag_add(c->d, n ? n->line : 0, n ? n->col : 0, "%s: %s", path, msg);
-}
-
-static void keys(ctx *c, const ytree_node *map, const char *const *known, size_t n)
-{
-    c->errors += ytree_check_keys(map, known, n, c->d);
-}
-
-static int is_map(ctx *c, const ytree_node *n, const char *path)
-{
-    if (n && n->kind == YT_MAP) return 1;
-    err(c, n, path, "must be a mapping, not %s", ytree_kind_name(n));
-    return 0;
-}
-
-static int is_seq(ctx *c, const ytree_node *n, const char *path, size_t min, size_t max)
-{
-    if (!n || n->kind != YT_SEQ) {
-        err(c, n, path, "must be a list, not %s", ytree_kind_name(n));
-        return 0;
-    }
-    if (n->nitems < min || n->nitems > max) {
-        if (min == max)
-            err(c, n, path, "must have exactly %zu entries, got %zu", min, n->nitems);
-        else
-            err(c, n, path, "must have %zu to %zu entries, got %zu", min, max, n->nitems);
-        return 0;
-    }
-    return 1;
-}
-
-static const ytree_node *need(ctx *c, const ytree_node *map, const char *key, const char *path)
-{
-    const ytree_node *v = ytree_get(map, key);
-    if (!v) err(c, map, path, "missing required key '%s'", key);
-    return v;
-}
-
-/* A non-empty string scalar, copied; NULL with an error otherwise. */
-static char *get_str(ctx *c, const ytree_node *n, const char *path)
-{
-    if (!n || n->kind != YT_SCALAR || ytree_is_null(n)) {
-        err(c, n, path, "must be a non-empty string, not %s", ytree_kind_name(n));
-        return NULL;
-    }
-    if (n->len != strlen(n->str) || n->len > STR_MAX) {
-        err(c, n, path, "must be a string of at most %d bytes without NUL", STR_MAX);
-        return NULL;
-    }
-    char *s = strdup(n->str);
-    if (!s) c->oom = 1;
-    return s;
-}
-
-static void set_str(ctx *c, const ytree_node *n, const char *path, char **out)
-{
-    char *s = get_str(c, n, path);
-    if (s) {
-        free(*out);
-        *out = s;
-    }
-}
-
-static void get_int(ctx *c, const ytree_node *n, const char *path, int64_t min, int64_t max,
-                    int64_t *out)
-{
-    int64_t v;
-    if (ytree_int(n, &v) < 0 || v < min || v > max) {
-        err(c, n, path, "must be an integer from %lld to %lld", (long long)min, (long long)max);
-        return;
-    }
-    *out = v;
-}
-
-static void get_double(ctx *c, const ytree_node *n, const char *path, double min, double max,
-                       double *out)
-{
-    double v;
-    if (ytree_double(n, &v) < 0 || v < min || v > max) {
-        if (max >= 1e300)
-            err(c, n, path, "must be a number >= %g", min);
-        else
-            err(c, n, path, "must be a number from %g to %g", min, max);
-        return;
-    }
-    *out = v;
-}
-
-static void get_currency(ctx *c, const ytree_node *n, const char *path, char out[4])
-{
-    if (!n || n->kind != YT_SCALAR || n->len != 3 || n->str[0] < 'A' || n->str[0] > 'Z' ||
-        n->str[1] < 'A' || n->str[1] > 'Z' || n->str[2] < 'A' || n->str[2] > 'Z') {
-        err(c, n, path, "must be a three-letter ISO 4217 code such as CNY");
-        return;
-    }
-    memcpy(out, n->str, 4);
-}
-
-/* Key paths in messages ("rules[2].respond.error.status"); cut rather than grown. */
-static void pathf(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void pathf(char *dst, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, PATH_MAX_LEN, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- sections ---- */
 
-static void load_defaults(ctx *c, const ytree_node *n, scenario_defaults *df)
+static void load_defaults(yfield_ctx *c, const ytree_node *n, scenario_defaults *df)
 {
     static const char *const known[] = {"confidence_threshold", "token_ttl_s",
                                         "clarification_ttl_s",  "time_scale",
                                         "max_body_bytes",       "max_clarifications"};
-    if (!is_map(c, n, "defaults")) return;
-    keys(c, n, known, NELEM(known));
+    if (!yfield_is_map(c, n, "defaults")) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v;
     if ((v = ytree_get(n, "confidence_threshold")))
-        get_double(c, v, "defaults.confidence_threshold", 0, 1, &df->confidence_threshold);
+        yfield_get_double(c, v, "defaults.confidence_threshold", 0, 1, &df->confidence_threshold);
     if ((v = ytree_get(n, "token_ttl_s")))
-        get_int(c, v, "defaults.token_ttl_s", 1, 30 * 86400, &df->token_ttl_s);
+        yfield_get_int(c, v, "defaults.token_ttl_s", 1, 30 * 86400, &df->token_ttl_s);
     if ((v = ytree_get(n, "clarification_ttl_s")))
-        get_int(c, v, "defaults.clarification_ttl_s", 1, 86400, &df->clarification_ttl_s);
+        yfield_get_int(c, v, "defaults.clarification_ttl_s", 1, 86400, &df->clarification_ttl_s);
     if ((v = ytree_get(n, "time_scale")))
-        get_double(c, v, "defaults.time_scale", 0, 1e308, &df->time_scale);
+        yfield_get_double(c, v, "defaults.time_scale", 0, 1e308, &df->time_scale);
     if ((v = ytree_get(n, "max_body_bytes")))
-        get_int(c, v, "defaults.max_body_bytes", 1, 64 << 20, &df->max_body_bytes);
+        yfield_get_int(c, v, "defaults.max_body_bytes", 1, 64 << 20, &df->max_body_bytes);
     if ((v = ytree_get(n, "max_clarifications")))
-        get_int(c, v, "defaults.max_clarifications", 1, 1000000, &df->max_clarifications);
+        yfield_get_int(c, v, "defaults.max_clarifications", 1, 1000000, &df->max_clarifications);
 }
 
-static void load_fixtures(ctx *c, const ytree_node *n, scenario *sc)
+static void load_fixtures(yfield_ctx *c, const ytree_node *n, scenario *sc)
 {
     static const char *const known[] = {"directory"};
-    if (!is_map(c, n, "fixtures")) return;
-    keys(c, n, known, NELEM(known));
+    if (!yfield_is_map(c, n, "fixtures")) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v = ytree_get(n, "directory");
     if (!v) return;
-    char *rel = get_str(c, v, "fixtures.directory");
+    char *rel = yfield_get_str(c, v, "fixtures.directory");
     if (!rel) return;
     char *full;
     if (rel[0] == '/' || !c->base_dir || !c->base_dir[0]) {
@@ -195,154 +66,155 @@ static void load_fixtures(ctx *c, const ytree_node *n, scenario *sc)
     if (diag_init(&sub, full) < 0) {
         c->oom = 1;
     } else if (directory_load(full, &sub, &sc->dir) < 0) {
-        if (sub.n == 0) err(c, v, "fixtures.directory", "cannot load %s", full);
+        if (sub.n == 0) yfield_err(c, v, "fixtures.directory", "cannot load %s", full);
         for (size_t i = 0; i < sub.n; i++)
-            err(c, v, "fixtures.directory", "%s", sub.msgs[i]);
+            yfield_err(c, v, "fixtures.directory", "%s", sub.msgs[i]);
     }
     diag_free(&sub);
     free(full);
     free(rel);
 }
 
-static void load_merchant(ctx *c, const ytree_node *n, const char *path, scenario_merchant *m)
+static void load_merchant(yfield_ctx *c, const ytree_node *n, const char *path,
+                          scenario_merchant *m)
 {
     static const char *const known[] = {"mchid", "client_secret", "api_keys", "scopes"};
     static const char *const kknown[] = {"serial", "secret"};
-    char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
-    if (!is_map(c, n, path)) return;
-    keys(c, n, known, NELEM(known));
+    char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
+    if (!yfield_is_map(c, n, path)) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v;
-    pathf(p, "%s.mchid", path);
-    if ((v = need(c, n, "mchid", path))) m->mchid = get_str(c, v, p);
-    pathf(p, "%s.client_secret", path);
-    if ((v = need(c, n, "client_secret", path))) m->client_secret = get_str(c, v, p);
-    pathf(p, "%s.api_keys", path);
-    if ((v = need(c, n, "api_keys", path)) && is_seq(c, v, p, 1, SCENARIO_MAX_KEYS)) {
+    yfield_pathf(p, "%s.mchid", path);
+    if ((v = yfield_need(c, n, "mchid", path))) m->mchid = yfield_get_str(c, v, p);
+    yfield_pathf(p, "%s.client_secret", path);
+    if ((v = yfield_need(c, n, "client_secret", path))) m->client_secret = yfield_get_str(c, v, p);
+    yfield_pathf(p, "%s.api_keys", path);
+    if ((v = yfield_need(c, n, "api_keys", path)) && yfield_is_seq(c, v, p, 1, SCENARIO_MAX_KEYS)) {
         for (size_t i = 0; i < v->nitems; i++) {
             const ytree_node *kn = v->items[i], *f;
-            pathf(p, "%s.api_keys[%zu]", path, i);
-            if (!is_map(c, kn, p)) continue;
-            keys(c, kn, kknown, NELEM(kknown));
+            yfield_pathf(p, "%s.api_keys[%zu]", path, i);
+            if (!yfield_is_map(c, kn, p)) continue;
+            yfield_keys(c, kn, kknown, NELEM(kknown));
             scenario_key *k = &m->keys[m->nkeys++];
-            pathf(q, "%s.serial", p);
-            if ((f = need(c, kn, "serial", p))) k->serial = get_str(c, f, q);
-            pathf(q, "%s.secret", p);
-            if ((f = need(c, kn, "secret", p)) && (k->secret = get_str(c, f, q)))
+            yfield_pathf(q, "%s.serial", p);
+            if ((f = yfield_need(c, kn, "serial", p))) k->serial = yfield_get_str(c, f, q);
+            yfield_pathf(q, "%s.secret", p);
+            if ((f = yfield_need(c, kn, "secret", p)) && (k->secret = yfield_get_str(c, f, q)))
                 k->secret_len = strlen(k->secret);
             for (size_t j = 0; k->serial && j + 1 < m->nkeys; j++) {
                 if (m->keys[j].serial && !strcmp(m->keys[j].serial, k->serial)) {
                     const ytree_node *first = ytree_get(v->items[j], "serial");
                     f = ytree_get(kn, "serial");
-                    pathf(q, "%s.serial", p);
-                    err(c, f, q, "duplicate key serial '%s' (first defined at %d:%d)", k->serial,
-                        first->line, first->col);
+                    yfield_pathf(q, "%s.serial", p);
+                    yfield_err(c, f, q, "duplicate key serial '%s' (first defined at %d:%d)",
+                               k->serial, first->line, first->col);
                     break;
                 }
             }
         }
     }
-    pathf(p, "%s.scopes", path);
-    if ((v = ytree_get(n, "scopes")) && is_seq(c, v, p, 0, SCENARIO_MAX_SCOPES)) {
+    yfield_pathf(p, "%s.scopes", path);
+    if ((v = ytree_get(n, "scopes")) && yfield_is_seq(c, v, p, 0, SCENARIO_MAX_SCOPES)) {
         for (size_t i = 0; i < v->nitems; i++) {
-            pathf(p, "%s.scopes[%zu]", path, i);
-            char *s = get_str(c, v->items[i], p);
+            yfield_pathf(p, "%s.scopes[%zu]", path, i);
+            char *s = yfield_get_str(c, v->items[i], p);
             if (s) m->scopes[m->nscopes++] = s;
         }
     }
 }
 
-static void load_merchants(ctx *c, const ytree_node *n, scenario *sc)
+static void load_merchants(yfield_ctx *c, const ytree_node *n, scenario *sc)
 {
-    if (!is_seq(c, n, "merchants", 0, SCENARIO_MAX_MERCHANTS)) return;
+    if (!yfield_is_seq(c, n, "merchants", 0, SCENARIO_MAX_MERCHANTS)) return;
     for (size_t i = 0; i < n->nitems; i++) {
-        char p[PATH_MAX_LEN];
-        pathf(p, "merchants[%zu]", i);
+        char p[YFIELD_PATH_MAX];
+        yfield_pathf(p, "merchants[%zu]", i);
         scenario_merchant *m = &sc->merchants[sc->nmerchants++];
         load_merchant(c, n->items[i], p, m);
         for (size_t j = 0; m->mchid && j + 1 < sc->nmerchants; j++) {
             if (sc->merchants[j].mchid && !strcmp(sc->merchants[j].mchid, m->mchid)) {
                 const ytree_node *at = ytree_get(n->items[i], "mchid");
                 const ytree_node *first = ytree_get(n->items[j], "mchid");
-                pathf(p, "merchants[%zu].mchid", i);
-                err(c, at, p, "duplicate mchid '%s' (first defined at %d:%d)", m->mchid,
-                    first->line, first->col);
+                yfield_pathf(p, "merchants[%zu].mchid", i);
+                yfield_err(c, at, p, "duplicate mchid '%s' (first defined at %d:%d)", m->mchid,
+                           first->line, first->col);
                 break;
             }
         }
     }
 }
 
-static void load_pricing(ctx *c, const ytree_node *n, scenario_pricing *pr)
+static void load_pricing(yfield_ctx *c, const ytree_node *n, scenario_pricing *pr)
 {
     static const char *const known[] = {"order_routing", "fraud_score", "multimodal_multiplier",
                                         "currency"};
     static const char *const orknown[] = {"per_1k_tokens_micros"};
     static const char *const fsknown[] = {"per_call_micros"};
-    if (!is_map(c, n, "pricing")) return;
-    keys(c, n, known, NELEM(known));
+    if (!yfield_is_map(c, n, "pricing")) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v, *f;
-    if ((v = ytree_get(n, "order_routing")) && is_map(c, v, "pricing.order_routing")) {
-        keys(c, v, orknown, NELEM(orknown));
+    if ((v = ytree_get(n, "order_routing")) && yfield_is_map(c, v, "pricing.order_routing")) {
+        yfield_keys(c, v, orknown, NELEM(orknown));
         if ((f = ytree_get(v, "per_1k_tokens_micros")))
-            get_int(c, f, "pricing.order_routing.per_1k_tokens_micros", 0, 1000000000,
-                    &pr->order_routing_per_1k_tokens_micros);
+            yfield_get_int(c, f, "pricing.order_routing.per_1k_tokens_micros", 0, 1000000000,
+                           &pr->order_routing_per_1k_tokens_micros);
     }
-    if ((v = ytree_get(n, "fraud_score")) && is_map(c, v, "pricing.fraud_score")) {
-        keys(c, v, fsknown, NELEM(fsknown));
+    if ((v = ytree_get(n, "fraud_score")) && yfield_is_map(c, v, "pricing.fraud_score")) {
+        yfield_keys(c, v, fsknown, NELEM(fsknown));
         if ((f = ytree_get(v, "per_call_micros")))
-            get_int(c, f, "pricing.fraud_score.per_call_micros", 0, 1000000000,
-                    &pr->fraud_score_per_call_micros);
+            yfield_get_int(c, f, "pricing.fraud_score.per_call_micros", 0, 1000000000,
+                           &pr->fraud_score_per_call_micros);
     }
     if ((v = ytree_get(n, "multimodal_multiplier")))
-        get_int(c, v, "pricing.multimodal_multiplier", 1, 100, &pr->multimodal_multiplier);
-    if ((v = ytree_get(n, "currency"))) get_currency(c, v, "pricing.currency", pr->currency);
+        yfield_get_int(c, v, "pricing.multimodal_multiplier", 1, 100, &pr->multimodal_multiplier);
+    if ((v = ytree_get(n, "currency"))) yfield_get_currency(c, v, "pricing.currency", pr->currency);
 }
 
-static void load_review(ctx *c, const ytree_node *n, scenario_review *rv)
+static void load_review(yfield_ctx *c, const ytree_node *n, scenario_review *rv)
 {
     static const char *const known[] = {"amount_over_fen", "categories"};
-    if (!is_map(c, n, "review")) return;
-    keys(c, n, known, NELEM(known));
+    if (!yfield_is_map(c, n, "review")) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v;
     if ((v = ytree_get(n, "amount_over_fen")))
-        get_int(c, v, "review.amount_over_fen", 0, INT64_MAX, &rv->amount_over_fen);
+        yfield_get_int(c, v, "review.amount_over_fen", 0, INT64_MAX, &rv->amount_over_fen);
     if ((v = ytree_get(n, "categories")) &&
-        is_seq(c, v, "review.categories", 0, SCENARIO_MAX_CATEGORIES)) {
+        yfield_is_seq(c, v, "review.categories", 0, SCENARIO_MAX_CATEGORIES)) {
         for (size_t i = 0; i < v->nitems; i++) {
-            char p[PATH_MAX_LEN];
-            pathf(p, "review.categories[%zu]", i);
-            char *s = get_str(c, v->items[i], p);
+            char p[YFIELD_PATH_MAX];
+            yfield_pathf(p, "review.categories[%zu]", i);
+            char *s = yfield_get_str(c, v->items[i], p);
             if (s) rv->categories[rv->ncategories++] = s;
         }
     }
 }
 
-static void load_models(ctx *c, const ytree_node *n, scenario *sc)
+static void load_models(yfield_ctx *c, const ytree_node *n, scenario *sc)
 {
     static const char *const known[] = {"order_routing"};
     static const char *const orknown[] = {"versions"};
     static const char *const vknown[] = {"id"};
-    if (!is_map(c, n, "models")) return;
-    keys(c, n, known, NELEM(known));
+    if (!yfield_is_map(c, n, "models")) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node * or = ytree_get(n, "order_routing"), *v;
-    if (! or || !is_map(c, or, "models.order_routing")) return;
-    keys(c, or, orknown, NELEM(orknown));
-    if (!(v = need(c, or, "versions", "models.order_routing")) ||
-        !is_seq(c, v, "models.order_routing.versions", 1, SCENARIO_MAX_VERSIONS))
+    if (! or || !yfield_is_map(c, or, "models.order_routing")) return;
+    yfield_keys(c, or, orknown, NELEM(orknown));
+    if (!(v = yfield_need(c, or, "versions", "models.order_routing")) ||
+        !yfield_is_seq(c, v, "models.order_routing.versions", 1, SCENARIO_MAX_VERSIONS))
         return;
     for (size_t i = 0; i < v->nitems; i++) {
-        char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
+        char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
         const ytree_node *vn = v->items[i], *id;
-        pathf(p, "models.order_routing.versions[%zu]", i);
-        if (!is_map(c, vn, p)) continue;
-        keys(c, vn, vknown, NELEM(vknown));
-        pathf(q, "%s.id", p);
-        if (!(id = need(c, vn, "id", p))) continue;
-        char *s = get_str(c, id, q);
+        yfield_pathf(p, "models.order_routing.versions[%zu]", i);
+        if (!yfield_is_map(c, vn, p)) continue;
+        yfield_keys(c, vn, vknown, NELEM(vknown));
+        yfield_pathf(q, "%s.id", p);
+        if (!(id = yfield_need(c, vn, "id", p))) continue;
+        char *s = yfield_get_str(c, id, q);
         if (!s) continue;
         for (size_t j = 0; j < sc->nversions; j++) {
             if (!strcmp(sc->versions[j].id, s)) {
-                err(c, id, q, "duplicate version id '%s'", s);
+                yfield_err(c, id, q, "duplicate version id '%s'", s);
                 break;
             }
         }
@@ -351,7 +223,7 @@ static void load_models(ctx *c, const ytree_node *n, scenario *sc)
 }
 
 /* Plain scalars become numbers, booleans or null as YAML reads them; quoted ones stay strings. */
-static cJSON *to_json(ctx *c, const ytree_node *n)
+static cJSON *to_json(yfield_ctx *c, const ytree_node *n)
 {
     cJSON *j = NULL;
     if (n->kind == YT_MAP) {
@@ -407,35 +279,37 @@ static char *option_id_from_label(const char *label)
     return id;
 }
 
-static void load_question(ctx *c, const ytree_node *n, const char *path, scenario_question *q)
+static void load_question(yfield_ctx *c, const ytree_node *n, const char *path,
+                          scenario_question *q)
 {
     static const char *const known[] = {"id", "text", "options"};
     static const char *const oknown[] = {"id", "label"};
-    char p[PATH_MAX_LEN], o[PATH_MAX_LEN];
-    if (!is_map(c, n, path)) return;
-    keys(c, n, known, NELEM(known));
+    char p[YFIELD_PATH_MAX], o[YFIELD_PATH_MAX];
+    if (!yfield_is_map(c, n, path)) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v;
-    pathf(p, "%s.id", path);
-    if ((v = need(c, n, "id", path))) q->id = get_str(c, v, p);
-    pathf(p, "%s.text", path);
-    if ((v = need(c, n, "text", path))) q->text = get_str(c, v, p);
-    pathf(p, "%s.options", path);
-    if (!(v = ytree_get(n, "options")) || !is_seq(c, v, p, 0, SCENARIO_MAX_OPTIONS)) return;
+    yfield_pathf(p, "%s.id", path);
+    if ((v = yfield_need(c, n, "id", path))) q->id = yfield_get_str(c, v, p);
+    yfield_pathf(p, "%s.text", path);
+    if ((v = yfield_need(c, n, "text", path))) q->text = yfield_get_str(c, v, p);
+    yfield_pathf(p, "%s.options", path);
+    if (!(v = ytree_get(n, "options")) || !yfield_is_seq(c, v, p, 0, SCENARIO_MAX_OPTIONS)) return;
     for (size_t i = 0; i < v->nitems; i++) {
         const ytree_node *on = v->items[i], *f;
         char *id = NULL, *label = NULL;
-        pathf(p, "%s.options[%zu]", path, i);
+        yfield_pathf(p, "%s.options[%zu]", path, i);
         if (on->kind == YT_MAP) {
-            keys(c, on, oknown, NELEM(oknown));
-            pathf(o, "%s.id", p);
-            if ((f = need(c, on, "id", p))) id = get_str(c, f, o);
-            pathf(o, "%s.label", p);
-            if ((f = need(c, on, "label", p))) label = get_str(c, f, o);
-        } else if ((label = get_str(c, on, p))) {
+            yfield_keys(c, on, oknown, NELEM(oknown));
+            yfield_pathf(o, "%s.id", p);
+            if ((f = yfield_need(c, on, "id", p))) id = yfield_get_str(c, f, o);
+            yfield_pathf(o, "%s.label", p);
+            if ((f = yfield_need(c, on, "label", p))) label = yfield_get_str(c, f, o);
+        } else if ((label = yfield_get_str(c, on, p))) {
             if (!(id = option_id_from_label(label)))
                 c->oom = 1;
             else if (!id[0])
-                err(c, on, p, "option '%s' gives an empty id; write {id: ..., label: ...}", label);
+                yfield_err(c, on, p, "option '%s' gives an empty id; write {id: ..., label: ...}",
+                           label);
         }
         if (!id || !id[0] || !label) {
             free(id);
@@ -444,7 +318,7 @@ static void load_question(ctx *c, const ytree_node *n, const char *path, scenari
         }
         for (size_t j = 0; j < q->noptions; j++) {
             if (!strcmp(q->option_ids[j], id)) {
-                err(c, on, p, "duplicate option id '%s'", id);
+                yfield_err(c, on, p, "duplicate option id '%s'", id);
                 break;
             }
         }
@@ -456,172 +330,173 @@ static void load_question(ctx *c, const ytree_node *n, const char *path, scenari
 
 static const char *const endpoints[] = {"order_routing", "fraud_score", "chat_completions"};
 
-static void load_match(ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
+static void load_match(yfield_ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
 {
     static const char *const known[] = {"endpoint", "text", "locale", "merchant"};
     static const char *const tknown[] = {"regex", "contains"};
-    char p[PATH_MAX_LEN];
-    if (!is_map(c, n, path)) return;
-    keys(c, n, known, NELEM(known));
+    char p[YFIELD_PATH_MAX];
+    if (!yfield_is_map(c, n, path)) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v, *f;
-    pathf(p, "%s.endpoint", path);
-    if ((v = ytree_get(n, "endpoint")) && (r->endpoint = get_str(c, v, p))) {
+    yfield_pathf(p, "%s.endpoint", path);
+    if ((v = ytree_get(n, "endpoint")) && (r->endpoint = yfield_get_str(c, v, p))) {
         size_t i;
         for (i = 0; i < NELEM(endpoints) && strcmp(endpoints[i], r->endpoint); i++)
             ;
         if (i == NELEM(endpoints)) {
             const char *near = ytree_nearest(r->endpoint, endpoints, NELEM(endpoints));
             if (near)
-                err(c, v, p, "unknown endpoint '%s' (did you mean '%s'?)", r->endpoint, near);
+                yfield_err(c, v, p, "unknown endpoint '%s' (did you mean '%s'?)", r->endpoint,
+                           near);
             else
-                err(c, v, p,
-                    "unknown endpoint '%s' (known: order_routing, fraud_score, "
-                    "chat_completions)",
-                    r->endpoint);
+                yfield_err(c, v, p,
+                           "unknown endpoint '%s' (known: order_routing, fraud_score, "
+                           "chat_completions)",
+                           r->endpoint);
         }
     }
-    pathf(p, "%s.text", path);
-    if ((v = ytree_get(n, "text")) && is_map(c, v, p)) {
-        keys(c, v, tknown, NELEM(tknown));
+    yfield_pathf(p, "%s.text", path);
+    if ((v = ytree_get(n, "text")) && yfield_is_map(c, v, p)) {
+        yfield_keys(c, v, tknown, NELEM(tknown));
         const ytree_node *rx = ytree_get(v, "regex"), *ct = ytree_get(v, "contains");
         if (rx && ct)
-            err(c, v, p, "give either 'regex' or 'contains', not both");
+            yfield_err(c, v, p, "give either 'regex' or 'contains', not both");
         else if (!rx && !ct)
-            err(c, v, p, "needs 'regex' or 'contains'");
-        pathf(p, "%s.text.regex", path);
+            yfield_err(c, v, p, "needs 'regex' or 'contains'");
+        yfield_pathf(p, "%s.text.regex", path);
         char *pat;
-        if (rx && (pat = get_str(c, rx, p))) {
+        if (rx && (pat = yfield_get_str(c, rx, p))) {
             int rc = regcomp(&r->regex, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB);
             if (rc) {
                 char buf[256];
                 regerror(rc, &r->regex, buf, sizeof buf);
-                err(c, rx, p, "bad regex '%s': %s", pat, buf);
+                yfield_err(c, rx, p, "bad regex '%s': %s", pat, buf);
             } else {
                 r->has_regex = 1;
             }
             free(pat);
         }
-        pathf(p, "%s.text.contains", path);
-        if (ct) r->contains = get_str(c, ct, p);
+        yfield_pathf(p, "%s.text.contains", path);
+        if (ct) r->contains = yfield_get_str(c, ct, p);
     }
-    pathf(p, "%s.locale", path);
-    if ((f = ytree_get(n, "locale"))) r->locale = get_str(c, f, p);
-    pathf(p, "%s.merchant", path);
-    if ((f = ytree_get(n, "merchant"))) r->merchant = get_str(c, f, p);
+    yfield_pathf(p, "%s.locale", path);
+    if ((f = ytree_get(n, "locale"))) r->locale = yfield_get_str(c, f, p);
+    yfield_pathf(p, "%s.merchant", path);
+    if ((f = ytree_get(n, "merchant"))) r->merchant = yfield_get_str(c, f, p);
 }
 
-static void load_respond(ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
+static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
 {
     static const char *const known[] = {"intent", "confidence", "clarify", "review", "error"};
     static const char *const rknown[] = {"reason"};
     static const char *const eknown[] = {"status", "code", "message"};
-    char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
-    if (!is_map(c, n, path)) return;
-    keys(c, n, known, NELEM(known));
+    char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
+    if (!yfield_is_map(c, n, path)) return;
+    yfield_keys(c, n, known, NELEM(known));
     const ytree_node *intent = ytree_get(n, "intent"), *conf = ytree_get(n, "confidence");
     const ytree_node *clarify = ytree_get(n, "clarify"), *review = ytree_get(n, "review");
     const ytree_node *error = ytree_get(n, "error"), *f;
     if (!intent && !conf && !clarify && !review && !error) {
-        err(c, n, path, "needs at least one of intent, confidence, clarify, review, error");
+        yfield_err(c, n, path, "needs at least one of intent, confidence, clarify, review, error");
         return;
     }
     if (error && (intent || conf || clarify || review))
-        err(c, error, path,
-            "'error' cannot be combined with intent, confidence, clarify or "
-            "review");
-    pathf(p, "%s.intent", path);
-    if (intent && is_map(c, intent, p)) r->intent = to_json(c, intent);
-    pathf(p, "%s.confidence", path);
+        yfield_err(c, error, path,
+                   "'error' cannot be combined with intent, confidence, clarify or "
+                   "review");
+    yfield_pathf(p, "%s.intent", path);
+    if (intent && yfield_is_map(c, intent, p)) r->intent = to_json(c, intent);
+    yfield_pathf(p, "%s.confidence", path);
     if (conf) {
         double v = -1;
-        get_double(c, conf, p, 0, 1, &v);
+        yfield_get_double(c, conf, p, 0, 1, &v);
         if (v >= 0) {
             r->has_confidence = 1;
             r->confidence = v;
         }
     }
-    pathf(p, "%s.clarify", path);
-    if (clarify && is_seq(c, clarify, p, 1, SCENARIO_MAX_QUESTIONS)) {
+    yfield_pathf(p, "%s.clarify", path);
+    if (clarify && yfield_is_seq(c, clarify, p, 1, SCENARIO_MAX_QUESTIONS)) {
         for (size_t i = 0; i < clarify->nitems; i++) {
-            pathf(p, "%s.clarify[%zu]", path, i);
+            yfield_pathf(p, "%s.clarify[%zu]", path, i);
             scenario_question *qu = &r->questions[r->nquestions++];
             load_question(c, clarify->items[i], p, qu);
             for (size_t j = 0; qu->id && j + 1 < r->nquestions; j++) {
                 if (r->questions[j].id && !strcmp(r->questions[j].id, qu->id)) {
-                    err(c, ytree_get(clarify->items[i], "id"), p, "duplicate question id '%s'",
-                        qu->id);
+                    yfield_err(c, ytree_get(clarify->items[i], "id"), p,
+                               "duplicate question id '%s'", qu->id);
                     break;
                 }
             }
         }
     }
-    pathf(p, "%s.review", path);
-    if (review && is_map(c, review, p)) {
-        keys(c, review, rknown, NELEM(rknown));
-        pathf(q, "%s.reason", p);
-        if ((f = need(c, review, "reason", p))) r->review_reason = get_str(c, f, q);
+    yfield_pathf(p, "%s.review", path);
+    if (review && yfield_is_map(c, review, p)) {
+        yfield_keys(c, review, rknown, NELEM(rknown));
+        yfield_pathf(q, "%s.reason", p);
+        if ((f = yfield_need(c, review, "reason", p))) r->review_reason = yfield_get_str(c, f, q);
     }
-    pathf(p, "%s.error", path);
-    if (error && is_map(c, error, p)) {
-        keys(c, error, eknown, NELEM(eknown));
-        pathf(q, "%s.status", p);
-        if ((f = need(c, error, "status", p))) {
+    yfield_pathf(p, "%s.error", path);
+    if (error && yfield_is_map(c, error, p)) {
+        yfield_keys(c, error, eknown, NELEM(eknown));
+        yfield_pathf(q, "%s.status", p);
+        if ((f = yfield_need(c, error, "status", p))) {
             int64_t st = 0;
-            get_int(c, f, q, 400, 599, &st);
+            yfield_get_int(c, f, q, 400, 599, &st);
             r->error_status = (int)st;
         }
-        pathf(q, "%s.code", p);
-        if ((f = need(c, error, "code", p))) r->error_code = get_str(c, f, q);
-        pathf(q, "%s.message", p);
-        if ((f = need(c, error, "message", p))) r->error_message = get_str(c, f, q);
+        yfield_pathf(q, "%s.code", p);
+        if ((f = yfield_need(c, error, "code", p))) r->error_code = yfield_get_str(c, f, q);
+        yfield_pathf(q, "%s.message", p);
+        if ((f = yfield_need(c, error, "message", p))) r->error_message = yfield_get_str(c, f, q);
     }
 }
 
-static void load_rules(ctx *c, const ytree_node *n, scenario *sc)
+static void load_rules(yfield_ctx *c, const ytree_node *n, scenario *sc)
 {
     static const char *const known[] = {"name", "match", "respond"};
-    if (!is_seq(c, n, "rules", 0, SCENARIO_MAX_RULES)) return;
+    if (!yfield_is_seq(c, n, "rules", 0, SCENARIO_MAX_RULES)) return;
     for (size_t i = 0; i < n->nitems; i++) {
         const ytree_node *rn = n->items[i], *v;
-        char path[PATH_MAX_LEN], p[PATH_MAX_LEN];
-        pathf(path, "rules[%zu]", i);
-        if (!is_map(c, rn, path)) continue;
+        char path[YFIELD_PATH_MAX], p[YFIELD_PATH_MAX];
+        yfield_pathf(path, "rules[%zu]", i);
+        if (!yfield_is_map(c, rn, path)) continue;
         scenario_rule *r = &sc->rules[sc->nrules++];
         r->line = rn->line;
-        keys(c, rn, known, NELEM(known));
-        pathf(p, "%s.name", path);
-        if ((v = need(c, rn, "name", path)) && (r->name = get_str(c, v, p))) {
+        yfield_keys(c, rn, known, NELEM(known));
+        yfield_pathf(p, "%s.name", path);
+        if ((v = yfield_need(c, rn, "name", path)) && (r->name = yfield_get_str(c, v, p))) {
             for (size_t j = 0; j + 1 < sc->nrules; j++) {
                 if (sc->rules[j].name && !strcmp(sc->rules[j].name, r->name)) {
-                    err(c, v, p, "duplicate rule name '%s' (first defined at line %d)", r->name,
-                        sc->rules[j].line);
+                    yfield_err(c, v, p, "duplicate rule name '%s' (first defined at line %d)",
+                               r->name, sc->rules[j].line);
                     break;
                 }
             }
         }
-        pathf(p, "%s.match", path);
+        yfield_pathf(p, "%s.match", path);
         if ((v = ytree_get(rn, "match"))) load_match(c, v, p, r);
-        pathf(p, "%s.respond", path);
-        if ((v = need(c, rn, "respond", path))) load_respond(c, v, p, r);
+        yfield_pathf(p, "%s.respond", path);
+        if ((v = yfield_need(c, rn, "respond", path))) load_respond(c, v, p, r);
     }
 }
 
 /* Merchants may come after rules in the file, so references are checked at the end. */
-static void check_rule_merchants(ctx *c, const ytree_node *rules, scenario *sc)
+static void check_rule_merchants(yfield_ctx *c, const ytree_node *rules, scenario *sc)
 {
     size_t k = 0;
     for (size_t i = 0; rules && rules->kind == YT_SEQ && i < rules->nitems; i++) {
         if (rules->items[i]->kind != YT_MAP) continue;
         scenario_rule *r = &sc->rules[k++];
         if (!r->merchant || scenario_merchant_find(sc, r->merchant)) continue;
-        char p[PATH_MAX_LEN];
-        pathf(p, "rules[%zu].match.merchant", i);
-        err(c, ytree_get(ytree_get(rules->items[i], "match"), "merchant"), p,
-            "no merchant with mchid '%s'", r->merchant);
+        char p[YFIELD_PATH_MAX];
+        yfield_pathf(p, "rules[%zu].match.merchant", i);
+        yfield_err(c, ytree_get(ytree_get(rules->items[i], "match"), "merchant"), p,
+                   "no merchant with mchid '%s'", r->merchant);
     }
 }
 
-static uint64_t parse_seed(ctx *c, const ytree_node *n)
+static uint64_t parse_seed(yfield_ctx *c, const ytree_node *n)
 {
     uint64_t v = 0;
     int ok = n && n->kind == YT_SCALAR && n->plain && n->len > 0 && n->len <= 20;
@@ -632,7 +507,7 @@ static uint64_t parse_seed(ctx *c, const ytree_node *n)
         else
             v = v * 10 + dgt;
     }
-    if (!ok) err(c, n, "seed", "must be an integer from 0 to 18446744073709551615");
+    if (!ok) yfield_err(c, n, "seed", "must be an integer from 0 to 18446744073709551615");
     return ok ? v : 0;
 }
 
@@ -651,7 +526,7 @@ static void set_defaults(scenario *sc)
     memcpy(sc->pricing.currency, "CNY", 4);
 }
 
-static void load_root(ctx *c, const ytree_node *root, scenario *sc)
+static void load_root(yfield_ctx *c, const ytree_node *root, scenario *sc)
 {
     static const char *const known[] = {"version",   "name",    "seed",   "defaults", "fixtures",
                                         "merchants", "pricing", "review", "models",   "rules"};
@@ -660,13 +535,13 @@ static void load_root(ctx *c, const ytree_node *root, scenario *sc)
         diag_add(c->d, root->line, root->col, "a scenario must be a mapping (version: 1, ...)");
         return;
     }
-    keys(c, root, known, NELEM(known));
+    yfield_keys(c, root, known, NELEM(known));
     const ytree_node *v;
-    if ((v = need(c, root, "version", "scenario"))) {
+    if ((v = yfield_need(c, root, "version", "scenario"))) {
         int64_t ver = 0;
-        if (ytree_int(v, &ver) < 0 || ver != 1) err(c, v, "version", "must be 1");
+        if (ytree_int(v, &ver) < 0 || ver != 1) yfield_err(c, v, "version", "must be 1");
     }
-    if ((v = ytree_get(root, "name"))) set_str(c, v, "name", &sc->name);
+    if ((v = ytree_get(root, "name"))) yfield_set_str(c, v, "name", &sc->name);
     if ((v = ytree_get(root, "seed"))) sc->seed = parse_seed(c, v);
     if ((v = ytree_get(root, "defaults"))) load_defaults(c, v, &sc->defaults);
     if ((v = ytree_get(root, "fixtures"))) load_fixtures(c, v, sc);
@@ -686,7 +561,7 @@ static int load_tree(const char *buf, size_t len, const char *path, const char *
     *out = NULL;
     ytree_node *root = NULL;
     if (ytree_parse(buf, len, d, &root) < 0) return -1;
-    ctx c = {.d = d, .base_dir = base_dir};
+    yfield_ctx c = {.d = d, .base_dir = base_dir};
     scenario *sc = calloc(1, sizeof *sc);
     if (!sc) {
         ytree_free(root);
