@@ -256,6 +256,7 @@ static int64_t parse_hanzi(const char *s, size_t len, size_t i, size_t *end, siz
         if (d < 0 && !u) break;
         if (n == 0 && (d == 0 || (u && u != 10))) return -1; /* "千万", "零": not an amount */
         if (d >= 0) {
+            if (digit >= 0) return -1; /* "五五开", "一零八": not a written amount */
             if (d == 0)
                 zero = 1;
             else {
@@ -393,6 +394,7 @@ static size_t parse_jiao(const char *s, size_t len, size_t i, int64_t *add)
 {
     size_t j = i, k = i;
     int d = -1;
+    if (starts(s, len, j, "零")) j = k = i + 3;
     if (j < len && is_digit(s[j]) && (j + 1 >= len || !is_digit(s[j + 1]))) {
         d = s[j] - '0';
         k = j + 1;

@@ -45,6 +45,9 @@ typedef enum {
     CUE_SHE,        /* her, she, 她 */
     CUE_HEDGE,      /* maybe, about, around, 大概, 左右, 好像 */
     CUE_NEGATION,   /* don't, cancel, 不要, 别: the speaker may not want to pay */
+    CUE_SHARE,      /* my share, 我的那份: the speaker's part of an order */
+    CUE_OR,         /* or, 还是, 或者: alternatives, so nothing is settled */
+    CUE_FILLER,     /* words that only shadow a shorter cue: 还有 is not 还 */
     CUE_COUNT_
 } lexicon_cue;
 

@@ -20,6 +20,7 @@ typedef struct name_hit {
     const directory_person *chosen; /* settled by context or an answer */
     int excluded;                   /* "except Bob" */
     int pronoun;                    /* stands for an earlier name */
+    int tip_payer;                  /* "with Alice paying the tip": not a reason to be a payer */
 } name_hit;
 
 /* What answers settled, applied on the second pass. */
@@ -184,6 +185,8 @@ static void resolve_pronouns(analysis *a, const directory *dir, const directory_
         } else if (ord && ord->payer && (!me || strcmp(ord->payer, me))) {
             ph.chosen = directory_person_by_openid(dir, ord->payer);
             if (ph.chosen) ph.cand[ph.ncand++] = ph.chosen;
+        } else if (a->hits[h].start + 4 < a->len && !strncmp(a->text + a->hits[h].start, "his", 3)) {
+            continue; /* "his share" with nobody named: not a payee */
         }
         a->pronoun = 1;
         /* keep text order */
@@ -234,6 +237,10 @@ static const directory_order *find_order(analysis *a, const directory *dir, cons
     if (!dir) return NULL;
     const directory_order *kw = NULL, *fit = NULL;
     size_t nkw = 0, nfit = 0;
+    for (size_t i = 0; i < dir->norders; i++) {
+        const char *no = dir->orders[i].out_trade_no;
+        if (no && lexicon_find(a->text, a->len, 0, no, strlen(no)) >= 0) return &dir->orders[i];
+    }
     for (size_t i = 0; i < dir->norders; i++) {
         const directory_order *o = &dir->orders[i];
         int hit = 0;
@@ -348,15 +355,17 @@ static long governed(const analysis *a, lexicon_cue c)
 }
 
 /* The money mention right beside a tip cue ("a 50 yuan tip", "tip 20"), or -1. */
-static long tip_amount_mention(const analysis *a)
+static long tip_amount_mention(const analysis *a, int has_percent)
 {
+    if (has_percent) return -1; /* "15% tip on 600": the money is the bill */
     for (size_t h = 0; h < a->nhits; h++) {
         if (a->hits[h].cue != CUE_TIP) continue;
         for (size_t k = 0; k < a->nam; k++) {
             const amount_mention *m = &a->am[k];
             if (!is_money(m)) continue;
-            if ((m->end <= a->hits[h].start && m->end + 3 >= a->hits[h].start) ||
-                (m->start >= a->hits[h].end && m->start <= a->hits[h].end + 4))
+            if (m->end <= a->hits[h].start && m->end + 3 >= a->hits[h].start) return (long)k;
+            if (m->start >= a->hits[h].end && m->start <= a->hits[h].end + 4 &&
+                lexicon_find(a->text, m->start, a->hits[h].end, "on", 2) < 0)
                 return (long)k;
         }
     }
@@ -451,14 +460,14 @@ static int includes_me(const analysis *a)
 }
 
 /* The name closest to a tip cue with "paying"/"出" around it: who pays the tip. */
-static const directory_person *tip_payer(const analysis *a)
+static name_hit *tip_payer(analysis *a)
 {
     for (size_t h = 0; h < a->nhits; h++) {
         if (a->hits[h].cue != CUE_TIP) continue;
-        const name_hit *best = NULL;
+        name_hit *best = NULL;
         long bestd = 40;
         for (size_t k = 0; k < a->nnames; k++) {
-            const name_hit *n = &a->names[k];
+            name_hit *n = &a->names[k];
             long d = n->end <= a->hits[h].start ? (long)(a->hits[h].start - n->end)
                                                 : (long)n->start - (long)a->hits[h].end;
             if (n->start >= a->hits[h].end && d > 10) continue;
@@ -481,7 +490,7 @@ static const directory_person *tip_payer(const analysis *a)
                     for (size_t x = lo; x + strlen(verbs[v]) <= hi; x++)
                         if (!strncmp(a->text + x, verbs[v], strlen(verbs[v]))) f = (long)x;
                 }
-                if (f >= 0) return best->chosen;
+                if (f >= 0) return best;
             }
         }
     }
@@ -582,7 +591,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
 
     long minus = governed(a, CUE_MINUS), plus = governed(a, CUE_PLUS);
     long tipm =
-        (it == MODEL_INTENT_SPLIT_BILL || it == MODEL_INTENT_TIP) ? tip_amount_mention(a) : -1;
+        (it == MODEL_INTENT_SPLIT_BILL || it == MODEL_INTENT_TIP) ? tip_amount_mention(a, has_percent) : -1;
     /* currencies named anywhere, outside the amounts that carry their own */
     char curs[MODEL_MAX_OPTIONS][4];
     size_t ncurs = 0;
@@ -659,11 +668,15 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     if (ord && ord->category) copy(out->category, sizeof out->category, ord->category);
 
     /* who */
+    name_hit *tph = has(a, CUE_TIP) ? tip_payer(a) : NULL;
+    if (tph) tph->tip_payer = 1;
     const directory_person *named[MAX_NAMES];
     size_t nnamed = 0;
     for (size_t k = 0; k < a->nnames; k++) {
         name_hit *h = &a->names[k];
-        if (h->excluded) continue;
+        if (h->excluded || (h->tip_payer && it == MODEL_INTENT_SPLIT_BILL)) continue;
+        if (h->chosen && me && !strcmp(h->chosen->openid, me) && it != MODEL_INTENT_SPLIT_BILL)
+            continue; /* nobody pays themselves: "Carol's friend Dave" */
         if (!h->chosen) {
             char qid[32];
             if (it != MODEL_INTENT_SPLIT_BILL && !ov->payee) {
@@ -675,6 +688,10 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             }
             if (!h->chosen) {
                 if (h->ncand > 1) ask_which(a, out, h, qid);
+                else if (it == MODEL_INTENT_SPLIT_BILL)
+                    ask(out, "people", a->zh ? "和谁一起分摊？" : "Who is splitting the bill?");
+                else
+                    ask(out, "payee", a->zh ? "收款人是谁？" : "Who should receive the money?");
                 a->unresolved++;
                 continue;
             }
@@ -710,9 +727,14 @@ static void analyse(const directory *dir, const model_input *in, const overrides
                 for (size_t i = 0; i < ord->nparticipants; i++)
                     add_openid(out, dir, ord->participants[i]);
         }
-        if (out->npeople == 0 || (out->npeople == 1 && !me_in && !a->unresolved)) {
-            if (!a->unresolved)
-                ask(out, "people", a->zh ? "和谁一起分摊？" : "Who is splitting the bill?");
+        int64_t heads = 0;
+        for (size_t k = 0; k < a->nam && !heads; k++)
+            if ((a->am[k].flags & AMOUNT_F_COUNT) && a->am[k].value_e4 <= 20 * AMOUNT_SCALE)
+                heads = a->am[k].value_e4 / AMOUNT_SCALE;
+        if (!a->unresolved && (out->npeople < 2 || heads > (int64_t)out->npeople)) {
+            ask(out, "people", a->zh ? "和谁一起分摊？" : "Who is splitting the bill?");
+            out->npeople = 0;
+        } else if (a->unresolved) {
             out->npeople = 0;
         }
         /* the tip */
@@ -731,8 +753,10 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             out->has_tip = 1;
             out->tip_rate_bp = (int)rate;
             out->tip_amount = tip;
-            const directory_person *tp = tip_payer(a);
-            if (tp) copy(out->tip_paid_by, sizeof out->tip_paid_by, tp->openid);
+            if (tph && tph->chosen) {
+                copy(out->tip_paid_by, sizeof out->tip_paid_by, tph->chosen->openid);
+                if (out->npeople) add_person(out, tph->chosen);
+            }
         }
         if (total >= 0 && out->npeople > 0) {
             int64_t shares[MODEL_MAX_PEOPLE];
@@ -749,7 +773,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
         for (size_t j = 0; j < nnamed; j++)
             add_person(out, named[j]);
         int back = has(a, CUE_FRONTED) || has(a, CUE_BACK);
-        if (out->npeople == 0 && ord && !a->unresolved) {
+        if (out->npeople == 0 && ord && !a->unresolved && it != MODEL_INTENT_REFUND) {
             if (ord->payer && (!me || strcmp(ord->payer, me)))
                 add_openid(out, dir, ord->payer);
             else
@@ -779,16 +803,23 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             /* a tip for an order goes to whoever served it: not a person we know */
             if (nnamed == 0) out->npeople = 0;
         } else if (total >= 0) {
-            if (back && a->from_order && ord && order_has(ord, me) && ord->nparticipants > 1 &&
-                !has(a, CUE_HALF)) {
+            if ((back || has(a, CUE_SHARE)) && a->from_order && ord && order_has(ord, me) &&
+                ord->nparticipants > 1 && !has(a, CUE_HALF)) {
                 int64_t shares[DIRECTORY_MAX_PARTICIPANTS];
                 money_split(total, ord->nparticipants, shares);
                 total = shares[ord->nparticipants - 1];
             }
-            if (has(a, CUE_HALF))
-                money_apply_bp(total, 5000, &total), a->relation = 1;
-            else if (has(a, CUE_THIRD))
-                total /= 3, a->relation = 1;
+            if (pct >= 0 && lexicon_find(a->text, a->len, a->am[pct].end, "of", 2) ==
+                                (long)a->am[pct].end + 1) {
+                money_apply_bp(total, a->am[pct].value_e4 / 100, &total);
+                a->relation = 1;
+            } else if (has(a, CUE_HALF)) {
+                money_apply_bp(total, 5000, &total);
+                a->relation = 1;
+            } else if (has(a, CUE_THIRD)) {
+                total /= 3;
+                a->relation = 1;
+            }
         }
         if (total >= 0 && minus >= 0) {
             total -= to_minor(a->am[minus].value_e4, cur);
@@ -815,7 +846,9 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             !a->unresolved)
             ask(out, "payee", a->zh ? "收款人是谁？" : "Who should receive the money?");
     }
-    if (total >= 0) {
+    if (a->competing && !ov->has_amount) {
+        ask(out, "amount", a->zh ? "金额是多少？" : "How much is it?");
+    } else if (total >= 0) {
         out->has_amount = 1;
         out->total = total;
     } else if (!(it == MODEL_INTENT_TIP && out->nquestions)) {
