@@ -23,7 +23,8 @@ typedef struct scored {
 static void tally(group *g, size_t *ng, const char *name, int correct)
 {
     size_t i = 0;
-    while (i < *ng && strcmp(g[i].name, name)) i++;
+    while (i < *ng && strcmp(g[i].name, name))
+        i++;
     if (i == *ng) {
         if (*ng == MAX_GROUPS) return;
         snprintf(g[i].name, sizeof g[i].name, "%s", name);
@@ -47,11 +48,13 @@ static int same_people(const char *want, const model_result *r)
     size_t nw = 0;
     snprintf(buf, sizeof buf, "%s", want);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ') t++;
+        while (*t == ' ')
+            t++;
         if (*t && nw <= MODEL_MAX_PEOPLE) w[nw++] = t;
     }
     if (nw != r->npeople) return 0;
-    for (size_t i = 0; i < r->npeople; i++) g[i] = r->people[i].openid;
+    for (size_t i = 0; i < r->npeople; i++)
+        g[i] = r->people[i].openid;
     qsort(w, nw, sizeof w[0], cmp_str);
     qsort(g, nw, sizeof g[0], cmp_str);
     for (size_t i = 0; i < nw; i++)
@@ -69,14 +72,16 @@ static int cmp_scored(const void *a, const void *b)
 static double roc_auc(scored *s, size_t n)
 {
     size_t pos = 0, neg = 0;
-    for (size_t i = 0; i < n; i++) pos += s[i].correct != 0;
+    for (size_t i = 0; i < n; i++)
+        pos += s[i].correct != 0;
     neg = n - pos;
     if (!pos || !neg) return 1.0;
     qsort(s, n, sizeof s[0], cmp_scored);
     double rank_sum = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && s[j].confidence == s[i].confidence) j++;
+        while (j < n && s[j].confidence == s[i].confidence)
+            j++;
         double avg = (double)(i + 1 + j) / 2.0;
         for (size_t k = i; k < j; k++)
             if (s[k].correct) rank_sum += avg;
@@ -152,7 +157,8 @@ int eval_run(const char *tsv_path, const directory *dir, double threshold, FILE 
                 ;
             continue;
         }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
         if (!len || line[0] == '#' || !strncmp(line, "text\tintent\t", 12)) continue;
         char *fl[6];
         if (fields(line, fl) != 0 || !fl[0][0]) {
@@ -172,7 +178,8 @@ int eval_run(const char *tsv_path, const directory *dir, double threshold, FILE 
             ok = r->nquestions > 0;
             if (ok && fl[2][0]) {
                 ok = 0;
-                for (size_t q = 0; q < r->nquestions; q++) ok |= !strcmp(r->questions[q].id, fl[2]);
+                for (size_t q = 0; q < r->nquestions; q++)
+                    ok |= !strcmp(r->questions[q].id, fl[2]);
             }
             sum->clarify_rows++;
             sum->clarify_correct += ok != 0;
@@ -195,8 +202,9 @@ int eval_run(const char *tsv_path, const directory *dir, double threshold, FILE 
         if (!ok && out) {
             char got[512];
             describe(r, got, sizeof got);
-            fprintf(out, "  line %zu: %s\n    expected: %s %s %s %s\n    got:      %s  "
-                         "(confidence %.3f)\n",
+            fprintf(out,
+                    "  line %zu: %s\n    expected: %s %s %s %s\n    got:      %s  "
+                    "(confidence %.3f)\n",
                     lineno, fl[0], fl[1], fl[2], fl[3], fl[4], got, r->confidence);
         }
     }

@@ -185,7 +185,8 @@ static void resolve_pronouns(analysis *a, const directory *dir, const directory_
         } else if (ord && ord->payer && (!me || strcmp(ord->payer, me))) {
             ph.chosen = directory_person_by_openid(dir, ord->payer);
             if (ph.chosen) ph.cand[ph.ncand++] = ph.chosen;
-        } else if (a->hits[h].start + 4 < a->len && !strncmp(a->text + a->hits[h].start, "his", 3)) {
+        } else if (a->hits[h].start + 4 < a->len &&
+                   !strncmp(a->text + a->hits[h].start, "his", 3)) {
             continue; /* "his share" with nobody named: not a payee */
         }
         a->pronoun = 1;
@@ -392,7 +393,7 @@ static model_intent decide_intent(analysis *a, const directory_order *ord, int h
     else if (has(a, CUE_DEPOSIT))
         it = MODEL_INTENT_DEPOSIT, s = 2;
     else if (has(a, CUE_SPLIT))
-        it = MODEL_INTENT_SPLIT_BILL, s = 2;
+        it = MODEL_INTENT_SPLIT_BILL, s = a->cues[CUE_SPLIT];
     else if (has(a, CUE_TIP))
         it = MODEL_INTENT_TIP, s = 2;
     else if (has_percent && (has_money || ord))
@@ -402,7 +403,7 @@ static model_intent decide_intent(analysis *a, const directory_order *ord, int h
     else if (a->cues[CUE_TRANSFER] >= 2)
         it = MODEL_INTENT_TRANSFER, s = 2;
     else if (has(a, CUE_PAY))
-        it = has(a, CUE_BACK) ? MODEL_INTENT_TRANSFER : MODEL_INTENT_PAY, s = 2;
+        it = has(a, CUE_BACK) ? MODEL_INTENT_TRANSFER : MODEL_INTENT_PAY, s = a->cues[CUE_PAY];
     else if (has(a, CUE_BACK) || has(a, CUE_TRANSFER))
         it = MODEL_INTENT_TRANSFER, s = 1;
     else if (ord && ord->category && !strcmp(ord->category, "real_estate_deposit"))
@@ -590,8 +591,9 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     out->intent = it;
 
     long minus = governed(a, CUE_MINUS), plus = governed(a, CUE_PLUS);
-    long tipm =
-        (it == MODEL_INTENT_SPLIT_BILL || it == MODEL_INTENT_TIP) ? tip_amount_mention(a, has_percent) : -1;
+    long tipm = (it == MODEL_INTENT_SPLIT_BILL || it == MODEL_INTENT_TIP)
+                    ? tip_amount_mention(a, has_percent)
+                    : -1;
     /* currencies named anywhere, outside the amounts that carry their own */
     char curs[MODEL_MAX_OPTIONS][4];
     size_t ncurs = 0;
@@ -687,7 +689,8 @@ static void analyse(const directory *dir, const model_input *in, const overrides
                 person_qid(a, h, qid, sizeof qid);
             }
             if (!h->chosen) {
-                if (h->ncand > 1) ask_which(a, out, h, qid);
+                if (h->ncand > 1)
+                    ask_which(a, out, h, qid);
                 else if (it == MODEL_INTENT_SPLIT_BILL)
                     ask(out, "people", a->zh ? "和谁一起分摊？" : "Who is splitting the bill?");
                 else
