@@ -33,7 +33,7 @@ test-san: build-san
 test: test-plain test-san
 
 demo: build
-	@./harness/demo.sh $(BUILD)
+	@./docs/examples/demo.sh $(BUILD)
 
 format:
 	clang-format -i lib/*.[ch] server/*.[ch] harness/*.[ch] tests/*.[ch] 2>/dev/null || true

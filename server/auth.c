@@ -19,26 +19,43 @@ static int token_error(http_req *req, const char *www, const char *message)
     return http_error(req, 401, "TOKEN_INVALID", message, NULL), -1;
 }
 
+/* Appends n bytes of s to buf (holding *used of cap - 1 bytes), stopping
+ * short at a UTF-8 boundary so the truncated message is still valid text. */
+static void append_bounded(char *buf, size_t cap, size_t *used, const char *s, size_t n)
+{
+    size_t room = cap - 1 - *used;
+    if (n > room) {
+        n = room;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    memcpy(buf + *used, s, n);
+    *used += n;
+    buf[*used] = '\0';
+}
+
 /* SIGN_ERROR with what the server signed, so a developer can diff it
  * against the message their client built. */
 static int sign_error(http_req *req, const char *message, const char *ts, const char *nonce)
 {
     cJSON *detail = cJSON_CreateObject();
     cJSON *info = cJSON_AddObjectToObject(detail, "sign_information");
-    const char *method = req->ri->request_method;
-    size_t len = strlen(method) + strlen(req->url) + (ts ? strlen(ts) : 0) +
-                 (nonce ? strlen(nonce) : 0) + req->body_len + 5;
-    char *msg = malloc(SIGN_MESSAGE_SHOWN + 1);
+    const char *parts[] = {req->ri->request_method, req->url, ts ? ts : "", nonce ? nonce : "",
+                           req->body ? req->body : ""};
+    size_t lens[] = {strlen(parts[0]), strlen(parts[1]), strlen(parts[2]), strlen(parts[3]),
+                     req->body ? req->body_len : 0};
+    char msg[SIGN_MESSAGE_SHOWN + 1];
+    size_t total = 0, used = 0;
 
-    cJSON_AddStringToObject(info, "method", method);
-    cJSON_AddStringToObject(info, "url", req->url);
-    json_add_int(info, "sign_message_length", (int64_t)len);
-    if (msg) {
-        snprintf(msg, SIGN_MESSAGE_SHOWN + 1, "%s\n%s\n%s\n%s\n%.*s\n", method, req->url,
-                 ts ? ts : "", nonce ? nonce : "", (int)req->body_len, req->body ? req->body : "");
-        cJSON_AddStringToObject(info, "sign_message", msg);
-        free(msg);
+    msg[0] = '\0';
+    for (size_t i = 0; i < 5; i++) {
+        total += lens[i] + 1;
+        append_bounded(msg, sizeof msg, &used, parts[i], lens[i]);
+        append_bounded(msg, sizeof msg, &used, "\n", 1);
     }
+    cJSON_AddStringToObject(info, "method", parts[0]);
+    cJSON_AddStringToObject(info, "url", parts[1]);
+    json_add_int(info, "sign_message_length", (int64_t)total);
+    cJSON_AddStringToObject(info, "sign_message", msg);
     http_error(req, 401, "SIGN_ERROR", message, detail);
     return -1;
 }

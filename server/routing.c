@@ -125,11 +125,21 @@ static void add_usage_cost(http_req *req, cJSON *root, int64_t in_tokens, int64_
     cJSON_AddStringToObject(c, "currency", p->currency);
 }
 
+/* Output tokens of a JSON answer: the tokens of its keys and values, as if
+ * the model had written them out, so punctuation of the envelope is free. */
 static int64_t tokens_of_json(const cJSON *v)
 {
-    char *s = json_print(v);
-    int64_t n = s ? tokens_estimate(s, strlen(s)) : 0;
-    free(s);
+    char num[32];
+    int64_t n = 0;
+    if (!v) return 0;
+    if (v->string) n += tokens_estimate(v->string, strlen(v->string));
+    if (cJSON_IsString(v)) return n + tokens_estimate(v->valuestring, strlen(v->valuestring));
+    if (cJSON_IsNumber(v)) {
+        int len = snprintf(num, sizeof num, "%.15g", v->valuedouble);
+        return n + tokens_estimate(num, len > 0 ? (size_t)len : 0);
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) return n + 1;
+    for (const cJSON *c = v->child; c; c = c->next) n += tokens_of_json(c);
     return n;
 }
 
@@ -289,13 +299,15 @@ static int ask(http_req *req, clarify_entry *e, const request *r, cJSON *questio
     return send_clarification(req, e, r, questions, partial, confidence);
 }
 
-/* Run the model on r with the answers so far and answer 200 or 202. */
-static int run_model(http_req *req, const request *r, clarify_entry *e, const cJSON *answers,
-                     const scenario_rule *rule)
+/* Parse r with the answers so far into *res. A scripted question the model
+ * has no slot for was settled by the rule's own options, so the model is
+ * asked again without that answer. Returns 0, or -1 with the error sent. */
+static int parse_request(http_req *req, const request *r, const cJSON *answers, model_result *res)
 {
     model_answer ma[MODEL_MAX_ANSWERS];
     size_t na = 0;
     const cJSON *a;
+    const char *bad = NULL;
     cJSON_ArrayForEach(a, answers)
     {
         if (na == MODEL_MAX_ANSWERS) break;
@@ -312,26 +324,28 @@ static int run_model(http_req *req, const request *r, clarify_entry *e, const cJ
                       .reference_utc_offset_s = r->ref_offset,
                       .answers = ma,
                       .nanswers = na};
-    model_result *res = malloc(sizeof *res);
-    const char *bad = NULL;
-    int rc = -1;
-    if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
-
-    /* A scripted question the model has no slot for was settled by the rule's
-     * own options; the model is asked again without it. */
-    for (int tries = 0;; tries++) {
+    for (;;) {
         int st = model_parse(req->sc->dir, &in, res, &bad);
-        if (st == MODEL_OK) break;
-        if (st != MODEL_EANSWER || tries >= MODEL_MAX_ANSWERS || in.nanswers == 0) {
-            rc =
-                http_error(req, 500, "SYSTEM_ERROR", "the model could not parse the request", NULL);
-            goto out;
-        }
+        if (st == MODEL_OK) return 0;
+        if (st != MODEL_EANSWER || in.nanswers == 0) break;
         size_t j = 0;
         for (size_t i = 0; i < in.nanswers; i++)
             if (ma[i].question_id != bad) ma[j++] = ma[i];
+        if (j == in.nanswers) break;
         in.nanswers = j;
     }
+    http_error(req, 500, "SYSTEM_ERROR", "the model could not parse the request", NULL);
+    return -1;
+}
+
+/* Run the model on r with the answers so far and answer 200 or 202. */
+static int run_model(http_req *req, const request *r, clarify_entry *e, const cJSON *answers,
+                     const scenario_rule *rule)
+{
+    model_result *res = malloc(sizeof *res);
+    int rc = -1;
+    if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+    if (parse_request(req, r, answers, res) != 0) goto out;
     double confidence = rule && rule->has_confidence ? rule->confidence : res->confidence;
     if (res->nquestions) {
         cJSON *qs = intent_questions_json(res->questions, res->nquestions);
@@ -381,11 +395,19 @@ int routing_create(http_req *req, const cJSON *body)
         return http_error(req, rule->error_status, rule->error_code, rule->error_message, NULL);
     }
     if (rule && rule->nquestions) {
+        /* The model's best guess so far is the partial intent the client can show. */
+        model_result *res = malloc(sizeof *res);
+        if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+        if (parse_request(req, &r, NULL, res) != 0) {
+            free(res);
+            return -1;
+        }
         cJSON *qs = rule_questions_json(rule);
-        cJSON *partial = cJSON_CreateObject();
         e.rule = rule->name;
-        rc = ask(req, &e, &r, qs, partial, rule->has_confidence ? rule->confidence : 0.5);
+        rc = ask(req, &e, &r, qs, intent_to_json(res),
+                 rule->has_confidence ? rule->confidence : res->confidence);
         cJSON_Delete(qs);
+        free(res);
         e.request = e.rule = NULL;
         free(e.questions);
         return rc;
