@@ -15,6 +15,8 @@ int64_t clock_now_ms(void);
 int64_t clock_now_s(void);
 /* Monotonic milliseconds for measuring durations; never virtual. */
 int64_t clock_mono_ms(void);
+/* Monotonic microseconds, for latency measurements finer than a millisecond; never virtual. */
+int64_t clock_mono_us(void);
 /* Freeze the clock at ms (virtual time). */
 void clock_set_virtual(int64_t ms);
 /* Move a virtual clock forward by ms; on a real clock shifts it by ms. */
