@@ -934,6 +934,13 @@ static int apply_answer(const directory *dir, const model_question *q, const mod
                         overrides *ov, analysis *tmp)
 {
     const char *opt = q->noptions ? pick_option(q, ans) : NULL;
+    if (q->noptions && !opt && !ans->option_id && ans->text && strcmp(q->id, "tip_rate") &&
+        strcmp(q->id, "currency") && strcmp(q->id, "intent")) {
+        /* "Alice Zhang" answers "which Alice?" when it names one of the options */
+        const directory_person *p = person_from_text(dir, ans->text, tmp);
+        for (size_t i = 0; p && i < q->noptions; i++)
+            if (!strcmp(q->options[i].id, p->openid)) opt = q->options[i].id;
+    }
     if (q->noptions && !opt) {
         if (ans->option_id || strcmp(q->id, "tip_rate")) return -1;
     } else if (!q->noptions && ans->option_id && !ans->text) {
