@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eval.h"
 #include "scenario.h"
 #include "server.h"
 
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 {
     fputs("usage: wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]\n"
           "       wxai-mock check SCENARIO...\n"
+          "       wxai-mock eval PHRASINGS.tsv [--scenario FILE] [--threshold T]\n"
           "\n"
           "  --scenario FILE    scenario YAML (default: " WXAI_DEFAULT_SCENARIO ")\n"
           "  --listen HOST:PORT address to bind (default 127.0.0.1:0, port 0 = any free port)\n"
@@ -71,6 +73,42 @@ static int cmd_check(int argc, char **argv)
     return bad ? EXIT_USAGE : 0;
 }
 
+/* Scores the built-in model on a labelled phrasings file against the
+ * scenario's directory and threshold. */
+static int cmd_eval(int argc, char **argv)
+{
+    const char *tsv = NULL, *path = WXAI_DEFAULT_SCENARIO;
+    double threshold = -1;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else if (strcmp(argv[i], "--threshold") == 0 && i + 1 < argc) {
+            char *end;
+            threshold = strtod(argv[++i], &end);
+            if (*end || threshold < 0 || threshold > 1) {
+                fprintf(stderr, "wxai-mock: --threshold takes a number from 0 to 1\n");
+                return EXIT_USAGE;
+            }
+        } else if (!tsv && argv[i][0] != '-') {
+            tsv = argv[i];
+        } else {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!tsv) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    scenario *sc = NULL;
+    if (load(path, &sc) != 0) return EXIT_USAGE;
+    eval_summary sum;
+    int rc = eval_run(tsv, sc->dir, threshold >= 0 ? threshold : sc->defaults.confidence_threshold,
+                      stdout, &sum);
+    scenario_free(sc);
+    return rc == 0 ? 0 : EXIT_USAGE;
+}
+
 static int parse_threads(const char *s, int *out)
 {
     char *end;
@@ -87,6 +125,7 @@ int main(int argc, char **argv)
     server_options opts = {.listen = "127.0.0.1:0", .threads = 8};
 
     if (argc > 1 && strcmp(argv[1], "check") == 0) return cmd_check(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
