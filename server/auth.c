@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "engine.h"
 #include "json.h"
 #include "sign.h"
 #include "token.h"
@@ -127,6 +128,10 @@ int auth_check(http_req *req, nonce_cache *nonces)
         return sign_error(req, "Wechatpay-Nonce must be 32 characters of [0-9A-Za-z]", ts, nonce);
     const scenario_key *key = scenario_key_find(m, serial);
     if (!key) return sign_error(req, "unknown Wechatpay-Serial for this merchant", ts, nonce);
+    if (req->engine && engine_key_retired(req->engine, key))
+        return sign_error(req,
+                          "this Wechatpay-Serial was retired (key rotation): sign with the new key",
+                          ts, nonce);
     req->key = key;
 
     char expected[SIGN_B64_LEN];

@@ -126,6 +126,7 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
     /* The signature covers exactly the bytes sent, so it is computed here,
      * after the body is final, and never by a handler. */
     char sig_headers[256] = "";
+    if (req->before_send) req->before_send(req);
     if (req->merchant && req->key) {
         char ts[24], nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
         snprintf(ts, sizeof ts, "%lld", (long long)clock_now_s());
@@ -152,6 +153,11 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
     if (n < 0 || (size_t)n >= sizeof head) return -1;
     req->status = status;
     if (mg_write(req->conn, head, (size_t)n) != n) return -1;
+    if (req->truncate_body && body && len) {
+        /* injected fault: the declared length is not delivered and the connection closes */
+        mg_disable_connection_keep_alive(req->conn);
+        return mg_write(req->conn, body, len / 2) == (int)(len / 2) ? 0 : -1;
+    }
     if (body && len && mg_write(req->conn, body, len) != (int)len) return -1;
     return 0;
 }

@@ -34,6 +34,11 @@ typedef struct http_req {
     char extra[HTTP_EXTRA_HEADERS]; /* "Name: value\r\n" lines added by handlers */
     size_t extra_len;
     int status; /* status sent, 0 before */
+    /* engine.h: the runtime state of sc, and what it decided for this request */
+    struct engine *engine;                 /* held with sc; NULL outside the server */
+    struct engine_req *er;                 /* NULL when the engine does not shape req */
+    void (*before_send)(struct http_req *); /* adds RateLimit headers; may be NULL */
+    int truncate_body;                     /* fault: send half the body, then close */
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };

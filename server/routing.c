@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "engine.h"
 #include "intent.h"
 #include "json.h"
 #include "model.h"
@@ -216,7 +217,7 @@ static int send_result(http_req *req, const request *r, cJSON *intent, double co
     }
     cJSON *model = cJSON_AddObjectToObject(root, "model");
     cJSON_AddStringToObject(model, "name", MODEL_NAME);
-    cJSON_AddStringToObject(model, "version", sc->versions[0].id);
+    cJSON_AddStringToObject(model, "version", engine_req_version_id(req, ENDPOINT_ORDER_ROUTING));
     add_usage_cost(req, root, tokens_estimate(r->text, r->len), out_tokens);
     rc = http_send_json(req, 200, root);
 out:
@@ -346,7 +347,10 @@ static int run_model(http_req *req, const request *r, clarify_entry *e, const cJ
     int rc = -1;
     if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
     if (parse_request(req, r, answers, res) != 0) goto out;
-    double confidence = rule && rule->has_confidence ? rule->confidence : res->confidence;
+    /* a scripted confidence is exact; the model's own is moved by the answering version */
+    double confidence = rule && rule->has_confidence
+                            ? rule->confidence
+                            : engine_req_confidence(req, ENDPOINT_ORDER_ROUTING, res->confidence);
     if (res->nquestions) {
         cJSON *qs = intent_questions_json(res->questions, res->nquestions);
         rc = qs ? ask(req, e, r, qs, intent_to_json(res), confidence)

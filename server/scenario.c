@@ -79,7 +79,7 @@ static void load_merchant(yfield_ctx *c, const ytree_node *n, const char *path,
                           scenario_merchant *m)
 {
     static const char *const known[] = {"mchid", "client_secret", "api_keys", "scopes"};
-    static const char *const kknown[] = {"serial", "secret"};
+    static const char *const kknown[] = {"serial", "secret", "retire_at"};
     char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
     if (!yfield_is_map(c, n, path)) return;
     yfield_keys(c, n, known, NELEM(known));
@@ -101,6 +101,10 @@ static void load_merchant(yfield_ctx *c, const ytree_node *n, const char *path,
             yfield_pathf(q, "%s.secret", p);
             if ((f = yfield_need(c, kn, "secret", p)) && (k->secret = yfield_get_str(c, f, q)))
                 k->secret_len = strlen(k->secret);
+            k->retire_at_ms = -1;
+            yfield_pathf(q, "%s.retire_at", p);
+            if ((f = ytree_get(kn, "retire_at")))
+                yfield_get_duration_ms(c, f, q, 0, 365LL * 86400 * 1000, &k->retire_at_ms);
             for (size_t j = 0; k->serial && j + 1 < m->nkeys; j++) {
                 if (m->keys[j].serial && !strcmp(m->keys[j].serial, k->serial)) {
                     const ytree_node *first = ytree_get(v->items[j], "serial");
@@ -189,36 +193,33 @@ static void load_review(yfield_ctx *c, const ytree_node *n, scenario_review *rv)
     }
 }
 
+/* models.<endpoint>.{versions, drift} belong to drift.c; sc->versions keeps the order-routing
+ * ids for the callers that only name the model. */
 static void load_models(yfield_ctx *c, const ytree_node *n, scenario *sc)
 {
-    static const char *const known[] = {"order_routing"};
-    static const char *const orknown[] = {"versions"};
-    static const char *const vknown[] = {"id"};
-    if (!yfield_is_map(c, n, "models")) return;
-    yfield_keys(c, n, known, NELEM(known));
-    const ytree_node * or = ytree_get(n, "order_routing"), *v;
-    if (! or || !yfield_is_map(c, or, "models.order_routing")) return;
-    yfield_keys(c, or, orknown, NELEM(orknown));
-    if (!(v = yfield_need(c, or, "versions", "models.order_routing")) ||
-        !yfield_is_seq(c, v, "models.order_routing.versions", 1, SCENARIO_MAX_VERSIONS))
-        return;
-    for (size_t i = 0; i < v->nitems; i++) {
-        char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
-        const ytree_node *vn = v->items[i], *id;
-        yfield_pathf(p, "models.order_routing.versions[%zu]", i);
-        if (!yfield_is_map(c, vn, p)) continue;
-        yfield_keys(c, vn, vknown, NELEM(vknown));
-        yfield_pathf(q, "%s.id", p);
-        if (!(id = yfield_need(c, vn, "id", p))) continue;
-        char *s = yfield_get_str(c, id, q);
-        if (!s) continue;
-        for (size_t j = 0; j < sc->nversions; j++) {
-            if (!strcmp(sc->versions[j].id, s)) {
-                yfield_err(c, id, q, "duplicate version id '%s'", s);
-                break;
-            }
-        }
-        sc->versions[sc->nversions++].id = s;
+    drift_load(c, n, &sc->models);
+}
+
+static int copy_versions(scenario *sc)
+{
+    const drift_model *m = &sc->models.endpoint[ENDPOINT_ORDER_ROUTING];
+    for (size_t i = 0; i < m->nversions && i < SCENARIO_MAX_VERSIONS; i++) {
+        if (!(sc->versions[i].id = strdup(m->versions[i].id))) return -1;
+        sc->nversions = i + 1;
+    }
+    return 0;
+}
+
+/* A fault may name a merchant; merchants may come later in the file. */
+static void check_fault_merchants(yfield_ctx *c, const ytree_node *faults, scenario *sc)
+{
+    for (size_t i = 0; i < sc->faults.n; i++) {
+        const fault_rule *f = &sc->faults.rules[i];
+        if (!f->merchant || scenario_merchant_find(sc, f->merchant)) continue;
+        char p[YFIELD_PATH_MAX];
+        yfield_pathf(p, "faults[%zu].merchant", i);
+        yfield_err(c, ytree_get(faults->items[i], "merchant"), p, "no merchant with mchid '%s'",
+                   f->merchant);
     }
 }
 
@@ -529,7 +530,8 @@ static void set_defaults(scenario *sc)
 static void load_root(yfield_ctx *c, const ytree_node *root, scenario *sc)
 {
     static const char *const known[] = {"version",   "name",    "seed",   "defaults", "fixtures",
-                                        "merchants", "pricing", "review", "models",   "rules"};
+                                        "merchants", "pricing", "review", "models",   "rules",
+                                        "latency",   "rate_limits", "faults"};
     if (root->kind != YT_MAP) {
         c->errors++;
         diag_add(c->d, root->line, root->col, "a scenario must be a mapping (version: 1, ...)");
@@ -549,6 +551,12 @@ static void load_root(yfield_ctx *c, const ytree_node *root, scenario *sc)
     if ((v = ytree_get(root, "pricing"))) load_pricing(c, v, &sc->pricing);
     if ((v = ytree_get(root, "review"))) load_review(c, v, &sc->review);
     if ((v = ytree_get(root, "models"))) load_models(c, v, sc);
+    if ((v = ytree_get(root, "latency"))) latency_load(c, v, &sc->latency);
+    if ((v = ytree_get(root, "rate_limits"))) ratelimit_load(c, v, &sc->ratelimits);
+    if ((v = ytree_get(root, "faults"))) {
+        fault_load(c, v, &sc->faults);
+        if (v->kind == YT_SEQ) check_fault_merchants(c, v, sc);
+    }
     if ((v = ytree_get(root, "rules"))) {
         load_rules(c, v, sc);
         check_rule_merchants(c, v, sc);
@@ -580,8 +588,8 @@ static int load_tree(const char *buf, size_t len, const char *path, const char *
         load_root(&c, root, sc);
     }
     if (!c.oom && !sc->name && !(sc->name = strdup("unnamed"))) c.oom = 1;
-    if (!c.oom && sc->nversions == 0 && !(sc->versions[sc->nversions++].id = strdup("2026.09")))
-        c.oom = 1;
+    ratelimit_finish(&sc->ratelimits);
+    if (!c.oom && (drift_finish(&sc->models) != 0 || copy_versions(sc) != 0)) c.oom = 1;
     ytree_free(root);
     if (c.oom) diag_add(d, 0, 0, "out of memory");
     if (c.errors || c.oom) {
@@ -674,6 +682,8 @@ void scenario_free(scenario *sc)
         free(sc->review.categories[i]);
     for (size_t i = 0; i < sc->nversions; i++)
         free(sc->versions[i].id);
+    drift_config_free(&sc->models);
+    fault_config_free(&sc->faults);
     for (size_t i = 0; i < sc->nrules; i++) {
         scenario_rule *r = &sc->rules[i];
         free(r->name);

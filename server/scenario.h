@@ -15,6 +15,10 @@
 
 #include "diag.h"
 #include "directory.h"
+#include "drift.h"
+#include "fault.h"
+#include "latency.h"
+#include "ratelimit.h"
 
 #define SCENARIO_MAX_KEYS 2 /* two keys at once: rotation */
 #define SCENARIO_MAX_SCOPES 8
@@ -29,6 +33,7 @@ typedef struct scenario_key {
     char *serial;
     char *secret;
     size_t secret_len;
+    int64_t retire_at_ms; /* retire_at: refused from this scenario time on; -1 = never */
 } scenario_key;
 
 typedef struct scenario_merchant {
@@ -113,6 +118,11 @@ typedef struct scenario {
     size_t nversions; /* at least one: a default "2026.09" is supplied */
     scenario_rule rules[SCENARIO_MAX_RULES];
     size_t nrules;
+    /* per-endpoint behaviour, loaded by their modules (runtime state is in engine.h) */
+    drift_config models;        /* models.<endpoint>: versions, confidence, drift schedule */
+    latency_config latency;     /* latency.<endpoint> */
+    ratelimit_config ratelimits; /* rate_limits.<endpoint>, defaults filled in */
+    fault_config faults;        /* faults[] */
 } scenario;
 
 /* Load and validate a scenario file. Relative fixture paths resolve against the

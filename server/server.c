@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "engine.h"
 #include "http.h"
 #include "json.h"
 #include "oauth.h"
@@ -19,6 +20,7 @@
 /* An immutable scenario and the requests still using it. */
 typedef struct scenario_ref {
     scenario *sc;
+    engine *eng; /* its runtime state (buckets, counters, clock): made and freed with it */
     atomic_int refs;
 } scenario_ref;
 
@@ -64,6 +66,7 @@ static scenario_ref *scenario_acquire(server *s)
 static void scenario_release(scenario_ref *ref)
 {
     if (ref && atomic_fetch_sub(&ref->refs, 1) == 1) {
+        engine_free(ref->eng);
         scenario_free(ref->sc);
         free(ref);
     }
@@ -127,6 +130,8 @@ static void serve(http_req *req, server *s)
         return;
     }
     if (r->is_signed && auth_check(req, s->nonces) != 0) return;
+    /* rate limit, faults, latency, model version (engine.h) */
+    if (r->is_signed && engine_http_admit(req) != 0) return;
     if (r->body == BODY_JSON) {
         size_t off = 0;
         char msg[128];
@@ -164,6 +169,10 @@ static int dispatch(struct mg_connection *conn, void *data)
 
     scenario_ref *ref = scenario_acquire(s);
     req.sc = ref->sc;
+    engine_req er = {.endpoint = -1, .fault = -1};
+    req.engine = ref->eng;
+    req.er = &er;
+    req.before_send = engine_http_before_send;
     serve(&req, s);
     if (req.status == 0) http_error(&req, 500, "SYSTEM_ERROR", "no response was produced", NULL);
     http_req_cleanup(&req);
@@ -202,6 +211,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
         goto fail;
     s->current->sc = sc;
     atomic_init(&s->current->refs, 1);
+    if (engine_new(sc, &s->current->eng) != 0) goto fail;
 
     snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 8);
     const char *options[] = {
@@ -239,6 +249,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     *out = s;
     return 0;
 fail:
+    if (s->current) engine_free(s->current->eng);
     free(s->current); /* its scenario is still the caller's */
     s->current = NULL;
     server_stop(s);
