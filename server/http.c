@@ -208,3 +208,35 @@ out:
     cJSON_Delete(root);
     return rc;
 }
+
+int http_stream_begin(http_req *req, int status, const char *content_type)
+{
+    char head[HTTP_EXTRA_HEADERS + 512];
+    int v1 = path_has_prefix(req, "/v1/");
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "Transfer-Encoding: chunked\r\n"
+                     "Cache-Control: no-cache\r\n"
+                     "Request-ID: %s\r\n"
+                     "%s%s%s"
+                     "%s\r\n",
+                     status, http_reason(status), content_type, req->request_id,
+                     v1 ? "x-request-id: " : "", v1 ? req->request_id : "", v1 ? "\r\n" : "",
+                     req->extra);
+    if (n < 0 || (size_t)n >= sizeof head) return -1;
+    req->status = status;
+    return mg_write(req->conn, head, (size_t)n) == n ? 0 : -1;
+}
+
+int http_stream_write(http_req *req, const char *data, size_t len)
+{
+    if (len == 0) return 0; /* an empty chunk would end the stream */
+    if (len > UINT32_MAX) return -1;
+    return mg_send_chunk(req->conn, data, (unsigned)len) > 0 ? 0 : -1;
+}
+
+int http_stream_end(http_req *req)
+{
+    return mg_write(req->conn, "0\r\n\r\n", 5) == 5 ? 0 : -1;
+}

@@ -63,5 +63,12 @@ int http_send_json(http_req *req, int status, const cJSON *json);
 int http_error(http_req *req, int status, const char *code, const char *message, cJSON *detail);
 /* Reason phrase for a status code (static string). */
 const char *http_reason(int status);
+/* Start a chunked response (Server-Sent Events) with Request-ID, x-request-id on /v1 and the
+ * queued headers; the body follows with http_stream_write. Returns 0 or -1. */
+int http_stream_begin(http_req *req, int status, const char *content_type);
+/* Send len bytes as one chunk (len 0 sends nothing). Returns 0 or -1 (peer gone). */
+int http_stream_write(http_req *req, const char *data, size_t len);
+/* Send the terminating chunk. Returns 0 or -1. */
+int http_stream_end(http_req *req);
 
 #endif

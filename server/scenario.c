@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "yfield.h"
 #include "ytree.h"
 
@@ -531,7 +532,7 @@ static void load_root(yfield_ctx *c, const ytree_node *root, scenario *sc)
 {
     static const char *const known[] = {"version",   "name",    "seed",   "defaults", "fixtures",
                                         "merchants", "pricing", "review", "models",   "rules",
-                                        "latency",   "rate_limits", "faults"};
+                                        "latency",   "rate_limits", "faults", "llm"};
     if (root->kind != YT_MAP) {
         c->errors++;
         diag_add(c->d, root->line, root->col, "a scenario must be a mapping (version: 1, ...)");
@@ -561,6 +562,7 @@ static void load_root(yfield_ctx *c, const ytree_node *root, scenario *sc)
         load_rules(c, v, sc);
         check_rule_merchants(c, v, sc);
     }
+    chat_config_load(c, ytree_get(root, "llm"), &sc->llm); /* defaults when absent */
 }
 
 static int load_tree(const char *buf, size_t len, const char *path, const char *base_dir, diag *d,
@@ -667,6 +669,7 @@ void scenario_free(scenario *sc)
     free(sc->name);
     free(sc->source);
     directory_free(sc->dir);
+    chat_config_free(sc->llm);
     for (size_t i = 0; i < sc->nmerchants; i++) {
         scenario_merchant *m = &sc->merchants[i];
         free(m->mchid);

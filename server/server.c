@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "chat.h"
 #include "engine.h"
 #include "http.h"
 #include "json.h"
@@ -30,6 +31,7 @@ struct server {
     scenario_ref *current;
     nonce_cache *nonces;
     clarify_store *clarifications;
+    chat_limiter *chat_limits; /* /v1 requests per API key */
     int port;
     char url[64];
 };
@@ -52,6 +54,10 @@ static const route routes[] = {
     {"POST", "/v3/oauth2/token", ROUTE_EXACT, 0, BODY_FORM, oauth_token},
     {"POST", "/v3/ai/order-routing", ROUTE_EXACT, 1, BODY_JSON, routing_create},
     {"POST", "/v3/ai/order-routing/clarifications/", ROUTE_PREFIX, 1, BODY_JSON, routing_answer},
+    /* API-key auth and JSON parsing are chat.c's: OpenAI answers 401 before looking at the body */
+    {"POST", "/v1/chat/completions", ROUTE_EXACT, 0, BODY_NONE, chat_completions},
+    {"GET", "/v1/models", ROUTE_EXACT, 0, BODY_NONE, chat_models},
+    {"GET", "/v1/models/", ROUTE_PREFIX, 0, BODY_NONE, chat_model_get},
 };
 
 static scenario_ref *scenario_acquire(server *s)
@@ -207,7 +213,8 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     pthread_rwlock_init(&s->sc_lock, NULL);
     s->current = calloc(1, sizeof *s->current);
     if (!s->current || nonce_cache_new(NONCE_CAPACITY, AUTH_WINDOW_S, &s->nonces) != 0 ||
-        clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0)
+        clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0 ||
+        chat_limiter_new(0, &s->chat_limits) != 0)
         goto fail;
     s->current->sc = sc;
     atomic_init(&s->current->refs, 1);
@@ -263,6 +270,7 @@ void server_stop(server *s)
     scenario_release(s->current);
     nonce_cache_free(s->nonces);
     clarify_store_free(s->clarifications);
+    chat_limiter_free(s->chat_limits);
     pthread_rwlock_destroy(&s->sc_lock);
     free(s);
 }
@@ -285,4 +293,9 @@ nonce_cache *server_nonces(server *s)
 clarify_store *server_clarifications(server *s)
 {
     return s->clarifications;
+}
+
+chat_limiter *server_chat_limiter(server *s)
+{
+    return s ? s->chat_limits : NULL;
 }

@@ -36,5 +36,7 @@ int server_port(const server *s);
 nonce_cache *server_nonces(server *s);
 /* The clarification store (owned by s). */
 clarify_store *server_clarifications(server *s);
+/* The /v1 request limiter (owned by s); NULL when s is NULL. */
+struct chat_limiter *server_chat_limiter(server *s);
 
 #endif
