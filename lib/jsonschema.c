@@ -96,6 +96,15 @@ static int find_path(const cJSON *node, const cJSON *target, char *buf, size_t c
     return 0;
 }
 
+int jsonschema_locate(const cJSON *root_doc, const cJSON *node, char *buf, size_t cap)
+{
+    if (cap < 2) return -1;
+    strcpy(buf, "#");
+    if (find_path(root_doc, node, buf, cap, 0)) return 0;
+    strcpy(buf, "#");
+    return -1;
+}
+
 /* Scalars as JSON text, containers elided: messages stay short and need no allocation. */
 static void show(const cJSON *v, char *buf, size_t cap)
 {
@@ -139,9 +148,7 @@ static void fill(ctx *c, jsonschema_error *e, const seg *sp, const char *kw, con
     if (!c->top_path_done) {
         /* where the top schema sits in root_doc, so paths point into the document; only
          * looked up once something is reported because it walks the whole document */
-        strcpy(c->top_path, "#");
-        if (!find_path(c->root, c->top, c->top_path, sizeof c->top_path, 0))
-            strcpy(c->top_path, "#");
+        jsonschema_locate(c->root, c->top, c->top_path, sizeof c->top_path);
         c->top_path_done = 1;
     }
     path_string(sp, e->schema_path, sizeof e->schema_path);
@@ -185,7 +192,7 @@ __attribute__((format(printf, 5, 6))) static int bad(ctx *c, int rc, const seg *
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     fill(c, &c->fatal, sp, kw, NULL, msg);
-    snprintf(c->fatal.message, sizeof c->fatal.message, "schema error: %s at %s", msg,
+    snprintf(c->fatal.message, sizeof c->fatal.message, "schema error: %.180s at %.120s", msg,
              c->fatal.schema_path);
     return rc;
 }

@@ -59,6 +59,10 @@ int jsonschema_validate(const cJSON *root_doc, const cJSON *schema, const cJSON 
  * (not found) / JSONSCHEMA_EUNSUPPORTED (not a local JSON Pointer). */
 int jsonschema_resolve(const cJSON *root_doc, const char *ref, const cJSON **out);
 
+/* Write "#/..." , the JSON Pointer of node inside root_doc (found by identity),
+ * into buf (cap bytes). Returns 0, or -1 when node is not in root_doc ("#" is written). */
+int jsonschema_locate(const cJSON *root_doc, const cJSON *node, char *buf, size_t cap);
+
 /* Append the JSON Pointer escape of token (~ -> ~0, / -> ~1) to buf (cap
  * bytes, NUL-terminated, truncated with "..." when full). */
 void jsonschema_pointer_append(char *buf, size_t cap, const char *token);

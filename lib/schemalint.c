@@ -194,6 +194,6 @@ int schemalint_check(const cJSON *root_doc, const cJSON *schema, jsonschema_erro
     memset(&l, 0, sizeof l);
     l.root = root_doc ? root_doc : schema;
     l.err = err;
-    strcpy(l.path, "#");
+    jsonschema_locate(l.root, schema, l.path, sizeof l.path);
     return walk(&l, schema, 0);
 }
