@@ -74,9 +74,12 @@ const char *model_intent_name(model_intent intent)
     return intent_names[intent];
 }
 
+/* Bounded copy that always terminates; truncation is intended (fixed-size slots). */
 static void copy(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static int has(const analysis *a, lexicon_cue c)
