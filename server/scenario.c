@@ -21,7 +21,8 @@ static void load_defaults(yfield_ctx *c, const ytree_node *n, scenario_defaults 
 {
     static const char *const known[] = {"confidence_threshold", "token_ttl_s",
                                         "clarification_ttl_s",  "time_scale",
-                                        "max_body_bytes",       "max_clarifications"};
+                                        "max_body_bytes",       "max_clarifications",
+                                        "max_attachment_body_bytes"};
     if (!yfield_is_map(c, n, "defaults")) return;
     yfield_keys(c, n, known, NELEM(known));
     const ytree_node *v;
@@ -37,6 +38,9 @@ static void load_defaults(yfield_ctx *c, const ytree_node *n, scenario_defaults 
         yfield_get_int(c, v, "defaults.max_body_bytes", 1, 64 << 20, &df->max_body_bytes);
     if ((v = ytree_get(n, "max_clarifications")))
         yfield_get_int(c, v, "defaults.max_clarifications", 1, 1000000, &df->max_clarifications);
+    if ((v = ytree_get(n, "max_attachment_body_bytes")))
+        yfield_get_int(c, v, "defaults.max_attachment_body_bytes", 1, 64 << 20,
+                       &df->max_attachment_body_bytes);
 }
 
 static void load_fixtures(yfield_ctx *c, const ytree_node *n, scenario *sc)
@@ -334,7 +338,7 @@ static const char *const endpoints[] = {"order_routing", "fraud_score", "chat_co
 
 static void load_match(yfield_ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
 {
-    static const char *const known[] = {"endpoint", "text", "locale", "merchant"};
+    static const char *const known[] = {"endpoint", "text", "locale", "merchant", "payer", "payee"};
     static const char *const tknown[] = {"regex", "contains"};
     char p[YFIELD_PATH_MAX];
     if (!yfield_is_map(c, n, path)) return;
@@ -385,11 +389,16 @@ static void load_match(yfield_ctx *c, const ytree_node *n, const char *path, sce
     if ((f = ytree_get(n, "locale"))) r->locale = yfield_get_str(c, f, p);
     yfield_pathf(p, "%s.merchant", path);
     if ((f = ytree_get(n, "merchant"))) r->merchant = yfield_get_str(c, f, p);
+    yfield_pathf(p, "%s.payer", path);
+    if ((f = ytree_get(n, "payer"))) r->payer = yfield_get_str(c, f, p);
+    yfield_pathf(p, "%s.payee", path);
+    if ((f = ytree_get(n, "payee"))) r->payee = yfield_get_str(c, f, p);
 }
 
 static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, scenario_rule *r)
 {
-    static const char *const known[] = {"intent", "confidence", "clarify", "review", "error"};
+    static const char *const known[] = {"intent", "confidence", "clarify", "review", "error",
+                                        "score"};
     static const char *const rknown[] = {"reason"};
     static const char *const eknown[] = {"status", "code", "message"};
     char p[YFIELD_PATH_MAX], q[YFIELD_PATH_MAX];
@@ -398,9 +407,28 @@ static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, s
     const ytree_node *intent = ytree_get(n, "intent"), *conf = ytree_get(n, "confidence");
     const ytree_node *clarify = ytree_get(n, "clarify"), *review = ytree_get(n, "review");
     const ytree_node *error = ytree_get(n, "error"), *f;
-    if (!intent && !conf && !clarify && !review && !error) {
-        yfield_err(c, n, path, "needs at least one of intent, confidence, clarify, review, error");
+    const ytree_node *score = ytree_get(n, "score");
+    /* a fraud score is pinned alone: the other kinds describe an order-routing answer */
+    int fraud = r->endpoint && !strcmp(r->endpoint, "fraud_score");
+    if (!intent && !conf && !clarify && !review && !error && !score) {
+        yfield_err(c, n, path,
+                   fraud ? "needs 'score', 'review' or 'error'"
+                         : "needs at least one of intent, confidence, clarify, review, error");
         return;
+    }
+    if (score && !fraud)
+        yfield_err(c, score, path, "'score' needs match.endpoint: fraud_score");
+    else if (fraud && (intent || conf || clarify))
+        yfield_err(c, n, path, "a fraud_score rule responds with 'score', 'review' or 'error'");
+    else if (score && error)
+        yfield_err(c, error, path, "'error' cannot be combined with 'score'");
+    yfield_pathf(p, "%s.score", path);
+    if (score) {
+        int64_t sv = -1;
+        if (yfield_get_int(c, score, p, 0, 100, &sv) == 0) {
+            r->has_score = 1;
+            r->score = (int)sv;
+        }
     }
     if (error && (intent || conf || clarify || review))
         yfield_err(c, error, path,
@@ -522,6 +550,7 @@ static void set_defaults(scenario *sc)
     sc->defaults.time_scale = 1.0;
     sc->defaults.max_body_bytes = 1 << 20;
     sc->defaults.max_clarifications = 10000;
+    sc->defaults.max_attachment_body_bytes = 8 << 20;
     sc->pricing.order_routing_per_1k_tokens_micros = 3000;
     sc->pricing.fraud_score_per_call_micros = 10000;
     sc->pricing.multimodal_multiplier = 3;
@@ -695,6 +724,8 @@ void scenario_free(scenario *sc)
         free(r->contains);
         free(r->locale);
         free(r->merchant);
+        free(r->payer);
+        free(r->payee);
         cJSON_Delete(r->intent);
         for (size_t q = 0; q < r->nquestions; q++) {
             free(r->questions[q].id);
@@ -770,6 +801,14 @@ const scenario_rule *scenario_rule_match(const scenario *sc, const char *endpoin
                                          const char *mchid, const char *text, size_t len,
                                          const char *locale)
 {
+    return scenario_rule_match_parties(sc, endpoint, mchid, text, len, locale, NULL, NULL);
+}
+
+const scenario_rule *scenario_rule_match_parties(const scenario *sc, const char *endpoint,
+                                                 const char *mchid, const char *text, size_t len,
+                                                 const char *locale, const char *payer,
+                                                 const char *payee)
+{
     if (!sc) return NULL;
     if (!text) len = 0;
     if (len > MATCH_TEXT_MAX) len = MATCH_TEXT_MAX;
@@ -780,6 +819,8 @@ const scenario_rule *scenario_rule_match(const scenario *sc, const char *endpoin
         if (r->endpoint && (!endpoint || strcmp(r->endpoint, endpoint))) continue;
         if (r->merchant && (!mchid || strcmp(r->merchant, mchid))) continue;
         if (r->locale && !locale_matches(r->locale, locale)) continue;
+        if (r->payer && (!payer || strcmp(r->payer, payer))) continue;
+        if (r->payee && (!payee || strcmp(r->payee, payee))) continue;
         if (r->contains && !contains_ci(text ? text : "", len, r->contains)) continue;
         if (r->has_regex) {
             if (!copy) {

@@ -53,6 +53,7 @@ typedef struct scenario_defaults {
     double time_scale;           /* 1.0 */
     int64_t max_body_bytes;      /* 1 MiB */
     int64_t max_clarifications;  /* live clarifications kept at once: 10000 */
+    int64_t max_attachment_body_bytes; /* body cap when attachments are allowed: 8 MiB */
 } scenario_defaults;
 
 typedef struct scenario_pricing {
@@ -90,6 +91,8 @@ typedef struct scenario_rule {
     char *contains; /* text.contains, case-insensitive, or NULL */
     char *locale;   /* prefix match on the request locale ("zh" matches "zh-CN"), or NULL */
     char *merchant; /* mchid, or NULL */
+    char *payer;    /* match.payer: payer openid (fraud_score), or NULL */
+    char *payee;    /* match.payee: payee openid (fraud_score), or NULL */
     /* respond: exactly one kind */
     cJSON *intent; /* respond.intent: a fixed intent object (owned), or NULL */
     int has_confidence;
@@ -100,6 +103,8 @@ typedef struct scenario_rule {
     int error_status;    /* respond.error: {status: 503, code: ..., message: ...}; 0 = none */
     char *error_code;
     char *error_message;
+    int has_score; /* respond.score: a pinned fraud score 0..100 (fraud_score rules) */
+    int score;
 } scenario_rule;
 
 typedef struct scenario {
@@ -148,5 +153,11 @@ int scenario_merchant_has_scope(const scenario_merchant *m, const char *scope);
 const scenario_rule *scenario_rule_match(const scenario *sc, const char *endpoint,
                                          const char *mchid, const char *text, size_t len,
                                          const char *locale);
+/* The same, also checking match.payer and match.payee (either may be NULL: a rule that
+ * names one then does not match). */
+const scenario_rule *scenario_rule_match_parties(const scenario *sc, const char *endpoint,
+                                                 const char *mchid, const char *text, size_t len,
+                                                 const char *locale, const char *payer,
+                                                 const char *payee);
 
 #endif

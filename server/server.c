@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "fraud.h"
 #include "chat.h"
 #include "engine.h"
 #include "http.h"
@@ -31,6 +32,7 @@ struct server {
     scenario_ref *current;
     nonce_cache *nonces;
     clarify_store *clarifications;
+    batch_store *batches; /* fraud-score batches */
     chat_limiter *chat_limits; /* /v1 requests per API key */
     int port;
     char url[64];
@@ -54,6 +56,9 @@ static const route routes[] = {
     {"POST", "/v3/oauth2/token", ROUTE_EXACT, 0, BODY_FORM, oauth_token},
     {"POST", "/v3/ai/order-routing", ROUTE_EXACT, 1, BODY_JSON, routing_create},
     {"POST", "/v3/ai/order-routing/clarifications/", ROUTE_PREFIX, 1, BODY_JSON, routing_answer},
+    {"POST", "/v3/ai/fraud-score", ROUTE_EXACT, 1, BODY_JSON, fraud_create},
+    {"POST", "/v3/ai/fraud-score/batches", ROUTE_EXACT, 1, BODY_JSON, fraud_batch_create},
+    {"GET", "/v3/ai/fraud-score/batches/", ROUTE_PREFIX, 1, BODY_NONE, fraud_batch_get},
     /* API-key auth and JSON parsing are chat.c's: OpenAI answers 401 before looking at the body */
     {"POST", "/v1/chat/completions", ROUTE_EXACT, 0, BODY_NONE, chat_completions},
     {"GET", "/v1/models", ROUTE_EXACT, 0, BODY_NONE, chat_models},
@@ -214,6 +219,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     s->current = calloc(1, sizeof *s->current);
     if (!s->current || nonce_cache_new(NONCE_CAPACITY, AUTH_WINDOW_S, &s->nonces) != 0 ||
         clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0 ||
+        batch_store_new(BATCH_MAX_STORED, BATCH_MAX_ITEMS, BATCH_TTL_MS, &s->batches) != 0 ||
         chat_limiter_new(0, &s->chat_limits) != 0)
         goto fail;
     s->current->sc = sc;
@@ -270,6 +276,7 @@ void server_stop(server *s)
     scenario_release(s->current);
     nonce_cache_free(s->nonces);
     clarify_store_free(s->clarifications);
+    batch_store_free(s->batches);
     chat_limiter_free(s->chat_limits);
     pthread_rwlock_destroy(&s->sc_lock);
     free(s);
@@ -293,6 +300,11 @@ nonce_cache *server_nonces(server *s)
 clarify_store *server_clarifications(server *s)
 {
     return s->clarifications;
+}
+
+batch_store *server_batches(server *s)
+{
+    return s->batches;
 }
 
 chat_limiter *server_chat_limiter(server *s)

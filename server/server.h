@@ -11,6 +11,7 @@
 #ifndef WXAI_SERVER_H
 #define WXAI_SERVER_H
 
+#include "batch.h"
 #include "clarify.h"
 #include "nonce.h"
 #include "scenario.h"
@@ -36,6 +37,8 @@ int server_port(const server *s);
 nonce_cache *server_nonces(server *s);
 /* The clarification store (owned by s). */
 clarify_store *server_clarifications(server *s);
+/* The fraud-score batch store (owned by s). */
+batch_store *server_batches(server *s);
 /* The /v1 request limiter (owned by s); NULL when s is NULL. */
 struct chat_limiter *server_chat_limiter(server *s);
 
