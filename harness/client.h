@@ -1,0 +1,77 @@
+/* client: one HTTP exchange as the harness sends and sees it.
+ *
+ * An exchange keeps the request exactly as sent (headers included, so a
+ * failing check can print a curl command that reproduces it) and the parts
+ * of the response the checks read. Response bodies are capped; past the cap
+ * the bytes are counted, not kept. The libcurl multi loop lives in sched.c;
+ * this module makes and reads the easy handles. */
+#ifndef WXAI_CLIENT_H
+#define WXAI_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#define CLIENT_BODY_MAX (1u << 20) /* response bytes kept per exchange */
+#define CLIENT_MAX_HEADERS 12
+#define CLIENT_HEADER_MAX 512
+
+typedef struct exchange {
+    /* the request as sent */
+    char method[8];
+    char url[1200];
+    char path[1024];
+    char headers[CLIENT_MAX_HEADERS][CLIENT_HEADER_MAX]; /* "Name: value" */
+    int nheaders;
+    char *body; /* owned, may be NULL */
+    size_t body_len;
+    /* the response */
+    long status;   /* 0 when no response arrived */
+    int curl_code; /* CURLcode; CURLE_OK when a response arrived */
+    char error[256];
+    char content_type[128];
+    char request_id[80];
+    char x_request_id[80];
+    char location[300];
+    char retry_after[32];
+    char wp_timestamp[32];
+    char wp_nonce[80];
+    char wp_serial[80];
+    char wp_signature[128];
+    char *resp; /* owned, NUL-terminated, at most CLIENT_BODY_MAX bytes */
+    size_t resp_len;
+    size_t resp_bytes; /* bytes received, including any past the cap */
+    int resp_truncated;
+    cJSON *json; /* parsed response body when it is JSON (owned), else NULL */
+    /* timing, clock_mono_us */
+    int64_t intended_us, sent_us, done_us;
+    CURL *easy;               /* owned while in flight */
+    struct curl_slist *hlist; /* the headers handed to libcurl, owned while in flight */
+} exchange;
+
+/* Set up ex for method base+path with body (copied; may be NULL). Any previous
+ * contents are freed first, so an exchange can be reused. Returns 0 or -1. */
+int client_exchange_init(exchange *ex, const char *base, const char *method, const char *path,
+                         const char *body, size_t len);
+/* Add a request header "name: value". Returns 0, or -1 when the table is full. */
+int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Make ex->easy ready to run (in a multi handle or with client_perform). Returns 0 or -1. */
+int client_prepare(exchange *ex);
+/* Take the result of a finished transfer: status, timing, JSON body. Frees ex->easy. */
+void client_finish(exchange *ex, CURLcode code);
+/* Run ex to completion on its own (token requests). Returns 0, or -1 when no
+ * response came (ex->error says why). */
+int client_perform(exchange *ex);
+/* Free what ex owns and zero it; ex may be NULL. */
+void client_exchange_clear(exchange *ex);
+/* A shell command (curl) that sends ex's request again, with every header as
+ * sent, into a new string the caller frees; bodies longer than max_body are
+ * cut with a note. NULL on ENOMEM. */
+char *client_curl_command(const exchange *ex, size_t max_body);
+/* 1 when the failure is "nobody listens there" (connection refused, host not found). */
+int client_unreachable(const exchange *ex);
+
+#endif

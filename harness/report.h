@@ -1,0 +1,39 @@
+/* report: what a run tells its reader: a summary on stdout in the layout of
+ * Vegeta's text report plus a checks table, and report.json (version 1),
+ * written atomically (temporary file, then rename) so a CI job never reads
+ * half a report. */
+#ifndef WXAI_REPORT_H
+#define WXAI_REPORT_H
+
+#include <stdio.h>
+
+#include "checks.h"
+#include "policy.h"
+#include "sched.h"
+#include "stats.h"
+
+typedef struct report_info {
+    const char *scenario_path;
+    const char *scenario_name;
+    char scenario_sha256[65];
+    const char *traffic_path;
+    char traffic_sha256[65];
+    const char *target; /* URL talked to */
+    int embedded;       /* the mock ran in-process */
+    unsigned long long seed;
+    const char *currency;
+    const sched_opts *workload;
+    const policy_opts *policy;
+} report_info;
+
+/* Print the summary to f. */
+void report_text(FILE *f, const report_info *ri, const stats *st, const check_results *cr,
+                 const sched_result *res);
+/* The report as a JSON tree the caller frees (cJSON_Delete); NULL on ENOMEM. */
+cJSON *report_json(const report_info *ri, const stats *st, const check_results *cr,
+                   const sched_result *res);
+/* Write dir/report.json atomically (dir is created if missing). Returns 0, or -1 with a
+ * message on stderr. */
+int report_write(const char *dir, const cJSON *report);
+
+#endif

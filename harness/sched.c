@@ -1,0 +1,610 @@
+#include "sched.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "clock.h"
+#include "json.h"
+#include "money.h"
+#include "rng.h"
+#include "traffic.h"
+
+#define PROVIDER_WECHAT "wechatpay-ai"
+#define MAX_BAD_LINES_PRINTED 20
+
+typedef struct flow {
+    int active;
+    traffic_record rec;
+    const scenario_merchant *m;
+    exchange ex;
+    char endpoint[48]; /* of the exchange in flight */
+    int attempt;       /* retries of the current request */
+    int rounds;        /* clarification answers sent */
+    int64_t due_us;    /* a retry waits until then; 0 otherwise */
+    int in_flight;
+    long primary_status;
+    char outcome[20]; /* ready, fallback, pending_review, clarify, llm, cached, error, ... */
+    char intent[24];
+    int64_t amount;
+    char currency[4];
+    char problem[300];
+    int64_t cost_micros; /* what the flow has cost so far, for the cache */
+    int exchanges;
+} flow;
+
+typedef struct sched {
+    const sched_opts *o;
+    const policy_opts *po;
+    const scenario *sc;
+    creds *cr;
+    stats *st;
+    check_results *checks;
+    sched_result *res;
+    policy_cache *cache;
+    CURLM *multi;
+    flow *flows;
+    int nflows;
+    int active;
+    traffic *t;
+    traffic_record pending;
+    int have_pending, stop_reading;
+    int64_t first_at_ms;
+    uint64_t started;
+    uint64_t bad_printed;
+} sched;
+
+static void input_error(sched *s, const char *msg)
+{
+    s->st->bad_lines++;
+    if (s->bad_printed++ < MAX_BAD_LINES_PRINTED) fprintf(stderr, "%s\n", msg);
+    if (s->res->ninput_errors < SCHED_INPUT_ERRORS)
+        snprintf(s->res->input_errors[s->res->ninput_errors++], sizeof s->res->input_errors[0],
+                 "%s", msg);
+    if (s->o->strict) {
+        s->res->input_failed = 1;
+        s->stop_reading = 1;
+    }
+}
+
+static int is_order(const char *ep)
+{
+    return strcmp(ep, "order_routing") == 0 || strcmp(ep, "order_routing_clarification") == 0;
+}
+
+static const char *provider_of(const sched *s, const char *path)
+{
+    return strncmp(path, "/v1/", 4) == 0 ? s->po->fallback_model : PROVIDER_WECHAT;
+}
+
+static int64_t num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+/* Tokens and money of one answered exchange, from its `usage` and `cost`. */
+static void count_cost(sched *s, flow *f, const char *ep, const exchange *ex)
+{
+    const cJSON *b = ex->json;
+    if (ex->status < 200 || ex->status >= 300 || !b) return;
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(b, "usage");
+    const cJSON *cost = cJSON_GetObjectItemCaseSensitive(b, "cost");
+    int64_t in = 0, out = 0, micros = 0;
+    if (strncmp(ex->path, "/v1/", 4) == 0) {
+        in = num(u, "prompt_tokens");
+        out = num(u, "completion_tokens");
+        /* OpenAI responses carry no price: take the scenario's price of the model, or
+         * the run's flat price when the scenario does not know it. */
+        const chat_model *cm =
+            s->sc->llm ? chat_model_find(s->sc->llm, json_string(b, "model")) : NULL;
+        if (cm ? chat_cost_micros(s->sc->llm, cm, in, out, &micros) != 0
+               : money_token_cost(in + out, s->po->fallback_per_1k_micros, 1, &micros) != 0)
+            micros = 0;
+    } else {
+        in = num(u, "input_tokens");
+        out = num(u, "output_tokens");
+        micros = num(cost, "amount_micros");
+    }
+    stats_cost(s->st, ep, provider_of(s, ex->path), in, out, micros);
+    if (f) f->cost_micros += micros;
+}
+
+static void run_exchange_checks(sched *s, flow *f, const char *ep, const exchange *ex)
+{
+    check_ctx c = {.rec = f ? &f->rec : NULL,
+                   .sc = s->sc,
+                   .merchant = f ? f->m : NULL,
+                   .endpoint = ep,
+                   .ex = ex};
+    check_all(s->checks, CHECK_ON_EXCHANGE, &c);
+}
+
+/* A token request made on the way counts as an exchange of its own. */
+static void account_token_exchange(sched *s, flow *f, exchange *tok)
+{
+    if (!tok->intended_us) return;
+    stats_exchange(s->st, "token", PROVIDER_WECHAT, tok);
+    run_exchange_checks(s, f, "token", tok);
+    if (client_unreachable(tok)) s->res->unreachable_exchanges++;
+}
+
+static void flow_finish(sched *s, flow *f);
+
+/* Send a request for f now (intended at intended_us). body is consumed. Returns 0, or -1 when
+ * the flow ended instead (no token, bad serial). */
+static int flow_send(sched *s, flow *f, const char *ep, const char *method, const char *path,
+                     char *body, size_t len, int64_t intended_us)
+{
+    exchange *ex = &f->ex;
+    int rc = client_exchange_init(ex, s->o->base_url, method, path, body, len);
+    free(body);
+    if (rc != 0) {
+        snprintf(f->outcome, sizeof f->outcome, "error");
+        stats_error(s->st, "cannot build the request (path too long?)");
+        return -1;
+    }
+    snprintf(f->endpoint, sizeof f->endpoint, "%s", ep);
+    if (strncmp(path, "/v3/", 4) == 0 && strcmp(path, "/v3/oauth2/token") != 0) {
+        char tok[CREDS_TOKEN_MAX];
+        exchange tex;
+        int fetched = 0;
+        memset(&tex, 0, sizeof tex);
+        int tr = creds_token(s->cr, f->m, tok, sizeof tok, &tex, &fetched);
+        if (fetched) account_token_exchange(s, f, &tex);
+        if (tr != 0) {
+            /* No token: the record's answer is the token endpoint's refusal. */
+            if (f->primary_status == 0) f->primary_status = tex.status;
+            snprintf(f->outcome, sizeof f->outcome, "no_token");
+            client_exchange_clear(&tex);
+            return -1;
+        }
+        client_exchange_clear(&tex);
+        if (creds_sign(f->m, f->rec.serial, tok, ex) != 0) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s:%ld: key serial '%s' is not one of merchant %s's keys",
+                     s->o->traffic_path, f->rec.line, f->rec.serial, f->m->mchid);
+            input_error(s, msg);
+            snprintf(f->outcome, sizeof f->outcome, "input_error");
+            return -1;
+        }
+    } else if (strncmp(path, "/v1/", 4) == 0) {
+        client_add_header(ex, "Authorization", "Bearer %s", s->po->fallback_key);
+        if (ex->body) client_add_header(ex, "Content-Type", "application/json");
+    } else if (ex->body) {
+        client_add_header(ex, "Content-Type", "application/json; charset=utf-8");
+    }
+    if (client_prepare(ex) != 0) {
+        snprintf(f->outcome, sizeof f->outcome, "error");
+        return -1;
+    }
+    ex->intended_us = intended_us;
+    ex->sent_us = clock_mono_us();
+    curl_multi_add_handle(s->multi, ex->easy);
+    f->in_flight = 1;
+    f->exchanges++;
+    return 0;
+}
+
+/* Send the exchange's request again (a retry or after a token renewal), signed afresh. */
+static int flow_resend(sched *s, flow *f, int64_t intended_us)
+{
+    char *body = NULL;
+    if (f->ex.body) {
+        body = malloc(f->ex.body_len + 1);
+        if (!body) return -1;
+        memcpy(body, f->ex.body, f->ex.body_len + 1);
+    }
+    char ep[48], method[8], path[TRAFFIC_PATH_MAX];
+    snprintf(ep, sizeof ep, "%s", f->endpoint);
+    snprintf(method, sizeof method, "%s", f->ex.method);
+    snprintf(path, sizeof path, "%s", f->ex.path);
+    return flow_send(s, f, ep, method, path, body, f->ex.body_len, intended_us);
+}
+
+static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
+{
+    const cJSON *b = ex->json;
+    /* The record's own request sets its status; a record sent straight to the fallback
+     * (unsupported language) takes the fallback's. */
+    if (strcmp(ep, f->rec.endpoint) == 0 || f->primary_status == 0) f->primary_status = ex->status;
+    if (ex->status == 0 || ex->status >= 400) {
+        if (!is_order(ep) || strcmp(f->outcome, "fallback") != 0)
+            snprintf(f->outcome, sizeof f->outcome, "error");
+        if (strcmp(ep, "chat_completions") == 0) s->st->fallback_failures++;
+        return;
+    }
+    if (is_order(ep) && ex->status == 202) {
+        snprintf(f->outcome, sizeof f->outcome, "clarify");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(b, "confidence");
+        (void)c;
+        return;
+    }
+    if (is_order(ep) && ex->status == 200) {
+        const char *st = json_string(b, "status");
+        const cJSON *intent = cJSON_GetObjectItemCaseSensitive(b, "intent");
+        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(intent, "amount");
+        snprintf(f->outcome, sizeof f->outcome, "%s", st ? st : "unknown");
+        snprintf(f->intent, sizeof f->intent, "%s",
+                 json_string(intent, "type") ? json_string(intent, "type") : "");
+        f->amount = num(amount, "total");
+        snprintf(f->currency, sizeof f->currency, "%s",
+                 json_string(amount, "currency") ? json_string(amount, "currency") : "");
+        const cJSON *conf = cJSON_GetObjectItemCaseSensitive(b, "confidence");
+        if (cJSON_IsNumber(conf))
+            stats_confidence(s->st,
+                             json_string(cJSON_GetObjectItemCaseSensitive(b, "model"), "version"),
+                             conf->valuedouble);
+        return;
+    }
+    if (strcmp(ep, "chat_completions") == 0 && ex->status == 200) {
+        /* The fallback answers with the intent object as JSON text. */
+        const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "choices"), 0);
+        const char *content =
+            json_string(cJSON_GetObjectItemCaseSensitive(ch, "message"), "content");
+        cJSON *intent = content ? cJSON_Parse(content) : NULL;
+        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(intent, "amount");
+        if (json_string(intent, "type")) {
+            snprintf(f->intent, sizeof f->intent, "%s", json_string(intent, "type"));
+            f->amount = num(amount, "total");
+            snprintf(f->currency, sizeof f->currency, "%s",
+                     json_string(amount, "currency") ? json_string(amount, "currency") : "");
+        }
+        snprintf(f->outcome, sizeof f->outcome, "llm");
+        s->st->out_llm++;
+        cJSON *holder = NULL;
+        const char *text = policy_text(&f->rec, &holder);
+        policy_cache_note(s->cache, text, f->cost_micros, f->intent);
+        cJSON_Delete(holder);
+        cJSON_Delete(intent);
+        return;
+    }
+    snprintf(f->outcome, sizeof f->outcome, "ok");
+}
+
+/* One transfer of f finished: count it, check it, and let the policy say what is next. */
+static void flow_done(sched *s, flow *f, CURLcode code)
+{
+    exchange *ex = &f->ex;
+    char ep[48];
+    snprintf(ep, sizeof ep, "%s", f->endpoint);
+    f->in_flight = 0;
+    client_finish(ex, code);
+    if (client_unreachable(ex)) s->res->unreachable_exchanges++;
+    stats_exchange(s->st, ep, provider_of(s, ex->path), ex);
+    count_cost(s, f, ep, ex);
+    run_exchange_checks(s, f, ep, ex);
+    int was_fallback = strcmp(f->outcome, "fallback") == 0;
+    note_answer(s, f, ep, ex);
+    if (was_fallback && strcmp(f->outcome, "error") == 0)
+        snprintf(f->outcome, sizeof f->outcome, "fallback");
+
+    policy_action act;
+    policy_next(s->po, &f->rec, ep, ex, f->attempt, f->rounds, &act);
+    if (act.problem[0] && !f->problem[0])
+        snprintf(f->problem, sizeof f->problem, "%s", act.problem);
+    int64_t now = clock_mono_us();
+    switch (act.step) {
+    case POLICY_RETRY:
+        s->st->retries++;
+        f->attempt++;
+        f->due_us = now + act.delay_ms * 1000;
+        return;
+    case POLICY_RENEW:
+        creds_drop_token(s->cr, f->m);
+        f->attempt++;
+        if (flow_resend(s, f, now) == 0) return;
+        break;
+    case POLICY_ANSWER:
+        if (f->rounds++ == 0) s->st->clarified++;
+        f->attempt = 0;
+        if (flow_send(s, f, "order_routing_clarification", "POST", act.path, act.body,
+                      strlen(act.body), now) == 0)
+            return;
+        break;
+    case POLICY_FALLBACK:
+        s->st->fallback_calls++;
+        f->attempt = 0;
+        if (flow_send(s, f, "chat_completions", "POST", act.path, act.body, strlen(act.body),
+                      now) == 0)
+            return;
+        break;
+    case POLICY_DONE:
+        free(act.body);
+        break;
+    }
+    flow_finish(s, f);
+}
+
+static void dump_record(sched *s, flow *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", f->rec.id);
+    cJSON_AddNumberToObject(o, "status", (double)f->primary_status);
+    cJSON_AddStringToObject(o, "outcome", f->outcome);
+    cJSON_AddStringToObject(o, "intent", f->intent);
+    json_add_int(o, "amount_total", f->amount);
+    char *line = json_print(o);
+    if (line) fprintf(s->o->dump, "%s\n", line);
+    free(line);
+    cJSON_Delete(o);
+}
+
+static void flow_finish(sched *s, flow *f)
+{
+    stats *st = s->st;
+    if (is_order(f->rec.endpoint)) {
+        const char *o = f->outcome;
+        if (strcmp(o, "ready") == 0)
+            st->out_ready++;
+        else if (strcmp(o, "fallback") == 0 || strcmp(o, "llm") == 0)
+            st->out_form++;
+        else if (strcmp(o, "pending_review") == 0)
+            st->out_review++;
+        else if (strcmp(o, "clarify") == 0)
+            st->out_unanswered++;
+        else if (strcmp(o, "cached") == 0)
+            ;
+        else if (strcmp(o, "error") == 0 || strcmp(o, "no_token") == 0)
+            st->out_error++;
+        else
+            st->out_other++;
+    }
+    check_ctx c = {.rec = &f->rec,
+                   .sc = s->sc,
+                   .merchant = f->m,
+                   .endpoint = f->rec.endpoint,
+                   .ex = f->exchanges ? &f->ex : NULL,
+                   .primary_status = f->primary_status,
+                   .final_intent = f->intent[0] ? f->intent : NULL,
+                   .clar_problem = f->problem[0] ? f->problem : NULL,
+                   .clar_rounds = f->rounds};
+    check_all(s->checks, CHECK_ON_FLOW, &c);
+    const cJSON *truth = f->rec.truth;
+    if (truth) {
+        const char *ti = json_string(truth, "intent"), *tc = json_string(truth, "currency");
+        const cJSON *ta = cJSON_GetObjectItemCaseSensitive(truth, "amount_total");
+        int ok_i = ti && strcmp(ti, f->intent) == 0;
+        int ok_a = !cJSON_IsNumber(ta) || (f->intent[0] && (int64_t)ta->valuedouble == f->amount);
+        int ok_c = !tc || strcmp(tc, f->currency) == 0;
+        st->truth_n++;
+        st->truth_intent_ok += (uint64_t)ok_i;
+        st->truth_amount_ok += (uint64_t)(ok_a && f->intent[0]);
+        st->truth_currency_ok += (uint64_t)(ok_c && f->intent[0]);
+        st->truth_all_ok += (uint64_t)(ok_i && ok_a && ok_c);
+    }
+    char key[400];
+    int n = snprintf(key, sizeof key, "%s|%ld|%s|%s|%lld", f->rec.id, f->primary_status, f->outcome,
+                     f->intent, (long long)f->amount);
+    st->digest += rng_hash(0x64696765ULL, key, (size_t)(n > 0 ? n : 0));
+    if (s->o->dump) dump_record(s, f);
+    traffic_record_clear(&f->rec);
+    client_exchange_clear(&f->ex);
+    memset(f, 0, sizeof *f);
+    s->active--;
+}
+
+/* Take rec (moved into a free slot) and send its first request. */
+static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_us)
+{
+    memset(f, 0, sizeof *f);
+    f->active = 1;
+    f->rec = *rec;
+    memset(rec, 0, sizeof *rec);
+    s->active++;
+    s->started++;
+    s->st->records++;
+    const char *path = f->rec.path;
+    snprintf(f->outcome, sizeof f->outcome, "none");
+    if (strcmp(path, "/v3/oauth2/token") == 0 || strncmp(path, "/__admin", 8) == 0 ||
+        strcmp(path, "/metrics") == 0) {
+        /* The harness fetches its own tokens; operations are not part of a replay. */
+        s->st->skipped++;
+        snprintf(f->outcome, sizeof f->outcome, "skipped");
+        flow_finish(s, f);
+        return;
+    }
+    if (strncmp(path, "/v3/", 4) == 0) {
+        f->m = creds_merchant(s->cr, f->rec.merchant);
+        if (!f->m) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s:%ld: merchant '%s' is not in the scenario",
+                     s->o->traffic_path, f->rec.line, f->rec.merchant);
+            s->st->unknown_merchant++;
+            input_error(s, msg);
+            snprintf(f->outcome, sizeof f->outcome, "input_error");
+            flow_finish(s, f);
+            return;
+        }
+    }
+    if (s->po->kind == POLICY_HYBRID && strcmp(f->rec.endpoint, "order_routing") == 0) {
+        cJSON *holder = NULL;
+        const char *text = policy_text(&f->rec, &holder);
+        int64_t saved = 0;
+        const char *intent = NULL;
+        if (policy_cache_lookup(s->cache, text, &saved, &intent)) {
+            /* A phrase the model is known to misread: the client uses the fallback's
+             * earlier parse and skips both calls. */
+            s->st->cache_hits++;
+            s->st->cache_saved_micros += saved;
+            snprintf(f->outcome, sizeof f->outcome, "cached");
+            snprintf(f->intent, sizeof f->intent, "%s", intent);
+            f->primary_status = 200;
+            cJSON_Delete(holder);
+            flow_finish(s, f);
+            return;
+        }
+        cJSON_Delete(holder);
+        if (policy_unsupported_language(&f->rec)) {
+            s->st->fallback_calls++;
+            char *b = policy_fallback_body(s->po, &f->rec);
+            if (b && flow_send(s, f, "chat_completions", "POST", "/v1/chat/completions", b,
+                               strlen(b), intended_us) == 0)
+                return;
+            flow_finish(s, f);
+            return;
+        }
+    }
+    size_t len = 0;
+    char *body = policy_body(s->po, &f->rec, &len);
+    if (f->rec.body && !body) {
+        stats_error(s->st, "out of memory");
+        flow_finish(s, f);
+        return;
+    }
+    if (flow_send(s, f, f->rec.endpoint, f->rec.method, path, body, len, intended_us) != 0)
+        flow_finish(s, f);
+}
+
+static flow *free_slot(sched *s)
+{
+    if (s->active >= s->nflows) return NULL;
+    for (int i = 0; i < s->nflows; i++)
+        if (!s->flows[i].active) return &s->flows[i];
+    return NULL;
+}
+
+/* Read ahead one record; sets stop_reading at the end or when the limits say so. */
+static void read_pending(sched *s)
+{
+    char err[400];
+    while (!s->have_pending && !s->stop_reading) {
+        if (s->o->max_requests && s->started >= s->o->max_requests) {
+            s->stop_reading = 1;
+            return;
+        }
+        int rc = traffic_next(s->t, &s->pending, err, sizeof err);
+        if (rc == TRAFFIC_RECORD) {
+            if (s->first_at_ms < 0) s->first_at_ms = s->pending.at_ms;
+            s->have_pending = 1;
+        } else if (rc == TRAFFIC_BAD) {
+            input_error(s, err);
+        } else {
+            if (rc == TRAFFIC_EIO) {
+                input_error(s, err);
+                s->res->input_failed = 1;
+            }
+            s->stop_reading = 1;
+        }
+    }
+}
+
+static int64_t intended_of(sched *s, int64_t start_us, int64_t now)
+{
+    if (s->o->closed) return now;
+    if (s->o->rate > 0) return start_us + (int64_t)((double)s->started * 1e6 / s->o->rate);
+    double speed = s->o->speed > 0 ? s->o->speed : 1.0;
+    int64_t rel = s->pending.at_ms - s->first_at_ms;
+    if (rel < 0) rel = 0;
+    return start_us + (int64_t)((double)rel * 1000.0 / speed);
+}
+
+int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, creds *cr, stats *st,
+              check_results *checks, sched_result *res)
+{
+    sched s;
+    char err[600];
+    int rc = -1;
+    memset(&s, 0, sizeof s);
+    memset(res, 0, sizeof *res);
+    s.o = o;
+    s.po = po;
+    s.sc = sc;
+    s.cr = cr;
+    s.st = st;
+    s.checks = checks;
+    s.res = res;
+    s.first_at_ms = -1;
+    s.nflows = o->concurrency > 0 ? o->concurrency : 64;
+    if (traffic_open(o->traffic_path, &s.t, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        res->input_failed = 1;
+        return -1;
+    }
+    s.flows = calloc((size_t)s.nflows, sizeof *s.flows);
+    s.multi = curl_multi_init();
+    if (!s.flows || !s.multi ||
+        policy_cache_new(po->kind == POLICY_HYBRID ? po->cache_size : 0, &s.cache) != 0) {
+        fprintf(stderr, "wxai-harness: out of memory\n");
+        goto out;
+    }
+    curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s.nflows);
+    curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, (long)s.nflows);
+
+    int64_t start_us = clock_mono_us();
+    res->started_us = start_us;
+    for (;;) {
+        int64_t now = clock_mono_us();
+        if (o->duration_ms && now - start_us >= o->duration_ms * 1000) s.stop_reading = 1;
+        int64_t next_wake = now + 50000;
+        for (int i = 0; i < s.nflows; i++) {
+            flow *f = &s.flows[i];
+            if (!f->active || f->in_flight || !f->due_us) continue;
+            if (f->due_us <= now) {
+                int64_t due = f->due_us;
+                f->due_us = 0;
+                if (flow_resend(&s, f, due) != 0) flow_finish(&s, f);
+            } else if (f->due_us < next_wake) {
+                next_wake = f->due_us;
+            }
+        }
+        for (;;) {
+            read_pending(&s);
+            if (!s.have_pending) break;
+            flow *f = free_slot(&s);
+            if (!f) break;
+            int64_t intended = intended_of(&s, start_us, now);
+            if (intended > now) {
+                if (intended < next_wake) next_wake = intended;
+                break;
+            }
+            s.have_pending = 0;
+            flow_start(&s, f, &s.pending, intended);
+            now = clock_mono_us();
+        }
+        if (s.stop_reading && !s.have_pending && s.active == 0) break;
+        if (s.stop_reading && s.have_pending) {
+            traffic_record_clear(&s.pending);
+            s.have_pending = 0;
+            if (s.active == 0) break;
+        }
+        int running = 0;
+        curl_multi_perform(s.multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(s.multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE) continue;
+            exchange *ex = NULL;
+            CURL *easy = m->easy_handle;
+            CURLcode code = m->data.result;
+            curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ex);
+            curl_multi_remove_handle(s.multi, easy);
+            flow *f = (flow *)((char *)ex - offsetof(flow, ex));
+            flow_done(&s, f, code);
+        }
+        now = clock_mono_us();
+        int64_t wait_ms = (next_wake - now) / 1000;
+        if (wait_ms < 0) wait_ms = 0;
+        if (wait_ms > 50) wait_ms = 50;
+        if (running || wait_ms > 0) curl_multi_poll(s.multi, NULL, 0, (int)wait_ms, NULL);
+    }
+    res->finished_us = clock_mono_us();
+    /* Unreachable: nothing answered at all and the transport said nobody listens. */
+    res->unreachable =
+        st->exchanges > 0 && st->status[0] == st->exchanges && res->unreachable_exchanges > 0;
+    rc = 0;
+out:
+    for (int i = 0; s.flows && i < s.nflows; i++) {
+        if (s.flows[i].ex.easy) curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
+        traffic_record_clear(&s.flows[i].rec);
+        client_exchange_clear(&s.flows[i].ex);
+    }
+    traffic_record_clear(&s.pending);
+    free(s.flows);
+    if (s.multi) curl_multi_cleanup(s.multi);
+    policy_cache_free(s.cache);
+    traffic_close(s.t);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/* sched: the replay loop: reads the traffic as a stream, sends each record
+ * at its time (open model: recorded timing x speed, or a fixed rate) or as
+ * soon as a client is free (closed model), runs each record's flow under the
+ * client policy on one libcurl multi handle with keep-alive, and hands every
+ * exchange to the checks and the stats.
+ *
+ * A record waits for a free slot when all are busy, and its latency is still
+ * counted from the time it should have been sent (coordinated omission). */
+#ifndef WXAI_SCHED_H
+#define WXAI_SCHED_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "checks.h"
+#include "creds.h"
+#include "policy.h"
+#include "stats.h"
+
+#define SCHED_INPUT_ERRORS 10 /* input errors kept for the report */
+
+typedef struct sched_opts {
+    const char *traffic_path;
+    const char *base_url;
+    double speed;          /* recorded timing x speed (open model); default 1 */
+    double rate;           /* > 0: open model at this many records a second */
+    int concurrency;       /* slots: records in flight at once */
+    int closed;            /* closed model: send as soon as a slot is free */
+    int64_t duration_ms;   /* 0: no limit */
+    uint64_t max_requests; /* records; 0: no limit */
+    int strict;            /* stop at the first bad line */
+    FILE *dump;            /* per-record outcomes as JSONL, or NULL */
+} sched_opts;
+
+typedef struct sched_result {
+    int input_failed; /* --strict stopped on a bad line, or the traffic could not be read */
+    int unreachable;  /* nothing ever answered */
+    uint64_t unreachable_exchanges;
+    char input_errors[SCHED_INPUT_ERRORS][300];
+    size_t ninput_errors;
+    int64_t started_us, finished_us;
+} sched_result;
+
+/* Replay the traffic. Everything counted goes to st and checks; res says how it ended.
+ * Returns 0, or -1 when the run could not start (message on stderr). */
+int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, creds *cr, stats *st,
+              check_results *checks, sched_result *res);
+
+#endif

@@ -1,0 +1,130 @@
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int stats_init(stats *s)
+{
+    memset(s, 0, sizeof *s);
+    if (histogram_new(STATS_HIGHEST_US, &s->corrected) != 0 ||
+        histogram_new(STATS_HIGHEST_US, &s->uncorrected) != 0) {
+        stats_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+void stats_free(stats *s)
+{
+    if (!s) return;
+    histogram_free(s->corrected);
+    histogram_free(s->uncorrected);
+    for (size_t i = 0; i < s->nep; i++) {
+        histogram_free(s->ep[i].corrected);
+        histogram_free(s->ep[i].uncorrected);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+stats_endpoint *stats_endpoint_get(stats *s, const char *name, const char *provider)
+{
+    for (size_t i = 0; i < s->nep; i++)
+        if (strcmp(s->ep[i].name, name) == 0) return &s->ep[i];
+    /* The table is fixed: the last slot takes every endpoint past the cap. */
+    if (s->nep == STATS_MAX_ENDPOINTS) return &s->ep[STATS_MAX_ENDPOINTS - 1];
+    stats_endpoint *e = &s->ep[s->nep];
+    if (histogram_new(STATS_HIGHEST_US, &e->corrected) != 0 ||
+        histogram_new(STATS_HIGHEST_US, &e->uncorrected) != 0) {
+        histogram_free(e->corrected);
+        e->corrected = NULL;
+        return NULL;
+    }
+    s->nep++;
+    snprintf(e->name, sizeof e->name, "%s", s->nep == STATS_MAX_ENDPOINTS ? "other" : name);
+    snprintf(e->provider, sizeof e->provider, "%s", provider ? provider : "");
+    return e;
+}
+
+void stats_error(stats *s, const char *msg)
+{
+    for (size_t i = 0; i < s->nerrors; i++)
+        if (strcmp(s->errors[i], msg) == 0) {
+            s->error_counts[i]++;
+            return;
+        }
+    if (s->nerrors == STATS_MAX_ERRORS) {
+        s->errors_dropped++;
+        return;
+    }
+    snprintf(s->errors[s->nerrors], sizeof s->errors[0], "%s", msg);
+    s->error_counts[s->nerrors++] = 1;
+}
+
+void stats_exchange(stats *s, const char *endpoint, const char *provider, const exchange *ex)
+{
+    stats_endpoint *e = stats_endpoint_get(s, endpoint, provider);
+    int64_t corr = ex->done_us - ex->intended_us, unc = ex->done_us - ex->sent_us;
+    s->exchanges++;
+    s->bytes_out += ex->body_len;
+    s->bytes_in += ex->resp_bytes;
+    if (s->first_sent_us == 0 || ex->sent_us < s->first_sent_us) s->first_sent_us = ex->sent_us;
+    if (ex->sent_us > s->last_sent_us) s->last_sent_us = ex->sent_us;
+    if (ex->done_us > s->last_done_us) s->last_done_us = ex->done_us;
+    s->status[ex->status > 0 && ex->status < STATS_MAX_STATUS ? ex->status : 0]++;
+    if (ex->status >= 200 && ex->status < 300) s->successes++;
+    if (ex->status == 0) {
+        stats_error(s, ex->error[0] ? ex->error : "no response");
+    } else if (ex->status >= 400) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%ld %.150s", ex->status, ex->path);
+        /* The path of a clarification names one id; group them all. */
+        if (strncmp(ex->path, "/v3/ai/order-routing/clarifications/", 36) == 0)
+            snprintf(msg, sizeof msg, "%ld /v3/ai/order-routing/clarifications/{id}", ex->status);
+        stats_error(s, msg);
+    }
+    if (ex->status == 0) return; /* no latency without an answer */
+    histogram_record(s->corrected, corr);
+    histogram_record(s->uncorrected, unc);
+    if (!e) return;
+    e->requests++;
+    if (ex->status >= 200 && ex->status < 300) e->ok++;
+    histogram_record(e->corrected, corr);
+    histogram_record(e->uncorrected, unc);
+}
+
+void stats_cost(stats *s, const char *endpoint, const char *provider, int64_t in, int64_t out,
+                int64_t micros)
+{
+    stats_endpoint *e = stats_endpoint_get(s, endpoint, provider);
+    if (!e) return;
+    e->tokens_in += (uint64_t)(in > 0 ? in : 0);
+    e->tokens_out += (uint64_t)(out > 0 ? out : 0);
+    e->cost_micros += micros;
+}
+
+void stats_confidence(stats *s, const char *version, double c)
+{
+    stats_version *v = NULL;
+    if (!version) version = "unknown";
+    for (size_t i = 0; i < s->nversions; i++)
+        if (strcmp(s->versions[i].version, version) == 0) v = &s->versions[i];
+    if (!v) {
+        if (s->nversions == STATS_MAX_VERSIONS) return;
+        v = &s->versions[s->nversions++];
+        snprintf(v->version, sizeof v->version, "%s", version);
+    }
+    int bin = (int)(c * STATS_CONF_BINS);
+    if (bin < 0) bin = 0;
+    if (bin >= STATS_CONF_BINS) bin = STATS_CONF_BINS - 1;
+    v->bins[bin]++;
+    v->n++;
+}
+
+int64_t stats_total_cost(const stats *s)
+{
+    int64_t t = 0;
+    for (size_t i = 0; i < s->nep; i++)
+        t += s->ep[i].cost_micros;
+    return t + 0;
+}
