@@ -65,8 +65,7 @@ void batch_store_free(batch_store *s)
 static void sweep(batch_store *s, int64_t now_ms)
 {
     for (size_t i = 0; i < s->cap; i++)
-        if (s->slots[i].used && now_ms - s->slots[i].created_ms >= s->ttl_ms)
-            drop(s, &s->slots[i]);
+        if (s->slots[i].used && now_ms - s->slots[i].created_ms >= s->ttl_ms) drop(s, &s->slots[i]);
 }
 
 /* The oldest batch that has completed, or NULL. */
@@ -110,8 +109,7 @@ int batch_put(batch_store *s, const char *mchid, size_t count, char *results, in
     if (!b || s->items + count > s->max_items) {
         int64_t soonest = INT64_MAX;
         for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i].used && s->slots[i].ready_ms < soonest)
-                soonest = s->slots[i].ready_ms;
+            if (s->slots[i].used && s->slots[i].ready_ms < soonest) soonest = s->slots[i].ready_ms;
         if (retry_s && soonest != INT64_MAX)
             *retry_s = (int)((soonest - now_ms + 999) / 1000) > 0
                            ? (int)((soonest - now_ms + 999) / 1000)

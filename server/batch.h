@@ -39,8 +39,7 @@ void batch_store_free(batch_store *s);
 int batch_put(batch_store *s, const char *mchid, size_t count, char *results, int64_t now_ms,
               int64_t ready_ms, char *id, int *retry_s);
 /* Look up id for mchid (another merchant's batch is not found). Fills *out. */
-int batch_get(batch_store *s, const char *id, const char *mchid, int64_t now_ms,
-              batch_view *out);
+int batch_get(batch_store *s, const char *id, const char *mchid, int64_t now_ms, batch_view *out);
 /* Batches stored now (expired ones not yet swept may count). */
 size_t batch_count(batch_store *s);
 

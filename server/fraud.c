@@ -20,8 +20,8 @@
 #define OPENID_MAX 63
 #define CHAT_TEXT_MAX_CHARS 4000
 #define CADENCE_MAX_MS 60000
-#define CADENCE_MIN_SAMPLES 3 /* fewer intervals say nothing about rhythm */
-#define CADENCE_FAST_MS 50    /* mean interval below this: faster than a person types */
+#define CADENCE_MIN_SAMPLES 3  /* fewer intervals say nothing about rhythm */
+#define CADENCE_FAST_MS 50     /* mean interval below this: faster than a person types */
 #define CADENCE_UNIFORM_PCT 10 /* stddev below 10% of the mean: a script, not a hand */
 #define AMOUNT_SPIKE_TIMES 5
 #define NEW_PAYEE_DAYS 30
@@ -45,10 +45,10 @@ static const struct {
 
 /* Pressure words scammers use. English cues match at the start of a word,
  * case-insensitively ("urgent" also finds "urgently"); Chinese ones anywhere. */
-static const char *const urgent_en[] = {"urgent",   "hurry",   "asap",       "right now",
+static const char *const urgent_en[] = {"urgent",     "hurry",       "asap",        "right now",
                                         "right away", "immediately", "please help", "help me",
-                                        "emergency", "quick"};
-static const char *const urgent_zh[] = {"急", "快点", "救命", "马上", "赶紧",
+                                        "emergency",  "quick"};
+static const char *const urgent_zh[] = {"急",   "快点", "救命",   "马上", "赶紧",
                                         "立刻", "求求", "帮帮我", "快快"};
 
 int fraud_weight(fraud_factor f)
@@ -125,8 +125,8 @@ static void typing(const fraud_input *in, fraud_result *r)
     /* exact integers: n*sum(x^2) - sum^2 is n^2 times the variance (both below 2^62) */
     int64_t var_n2 = n * sq - sum * sum;
     if (sum < CADENCE_FAST_MS * n)
-        hit(r, FRAUD_UNUSUAL_TYPING, "mean interval %lld ms is under %d ms",
-            (long long)(sum / n), CADENCE_FAST_MS);
+        hit(r, FRAUD_UNUSUAL_TYPING, "mean interval %lld ms is under %d ms", (long long)(sum / n),
+            CADENCE_FAST_MS);
     else if (var_n2 * 10000 < (int64_t)CADENCE_UNIFORM_PCT * CADENCE_UNIFORM_PCT * sum * sum)
         hit(r, FRAUD_UNUSUAL_TYPING, "intervals vary by less than %d%% of the mean %lld ms",
             CADENCE_UNIFORM_PCT, (long long)(sum / n));
@@ -150,8 +150,8 @@ void fraud_score(const directory *dir, const fraud_input *in, fraud_result *r)
         for (size_t i = 0; payer && i < payer->ndevices && !known; i++)
             known = strcmp(payer->devices[i], in->device) == 0;
         if (!known)
-            hit(r, FRAUD_NEW_DEVICE, "device %.40s is not one of %.40s's known devices",
-                in->device, in->payer);
+            hit(r, FRAUD_NEW_DEVICE, "device %.40s is not one of %.40s's known devices", in->device,
+                in->payer);
     }
     if (payer && payer->typical_amount_fen > 0 &&
         in->amount > AMOUNT_SPIKE_TIMES * payer->typical_amount_fen)
@@ -173,8 +173,7 @@ void fraud_score(const directory *dir, const fraud_input *in, fraud_result *r)
     int64_t local = in->at_unix + BEIJING_OFFSET_S;
     int64_t hour = ((local % 86400) + 86400) % 86400 / 3600;
     if (hour >= NIGHT_FROM_H && hour < NIGHT_TO_H)
-        hit(r, FRAUD_NIGHT_TIME, "%02lld:xx in +08:00 is between 01:00 and 05:00",
-            (long long)hour);
+        hit(r, FRAUD_NIGHT_TIME, "%02lld:xx in +08:00 is between 01:00 and 05:00", (long long)hour);
     qsort(r->hits, r->nhits, sizeof r->hits[0], cmp_hits);
 }
 
@@ -188,10 +187,10 @@ void fraud_explain(const fraud_result *r, char *buf, size_t cap)
         return;
     }
     for (size_t i = 0; i < r->nhits && used < cap; i++) {
-        const char *sep = i == 0                 ? ""
-                          : i == 1               ? " combined with "
-                          : i + 1 == r->nhits    ? " and "
-                                                 : ", ";
+        const char *sep = i == 0              ? ""
+                          : i == 1            ? " combined with "
+                          : i + 1 == r->nhits ? " and "
+                                              : ", ";
         int n = snprintf(buf + used, cap - used, "%s%s", sep, factors[r->hits[i].factor].phrase);
         if (n < 0) break;
         used += (size_t)n;
@@ -356,8 +355,8 @@ static int parse_chat(perr *e, const cJSON *chat, fraud_input *in)
     return 0;
 }
 
-int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input *in,
-                char *field, size_t fcap, char *issue, size_t icap)
+int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input *in, char *field,
+                size_t fcap, char *issue, size_t icap)
 {
     perr e = {prefix ? prefix : "", field, fcap, issue, icap};
     memset(in, 0, sizeof *in);
@@ -372,8 +371,8 @@ int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input
         int off;
         if (!cJSON_IsObject(ctx)) return bad(&e, "/context", "must be an object");
         const cJSON *rt = item(ctx, "reference_time");
-        if (present(rt) && (!cJSON_IsString(rt) ||
-                            clock_parse_rfc3339(rt->valuestring, &in->at_unix, &off) != 0))
+        if (present(rt) &&
+            (!cJSON_IsString(rt) || clock_parse_rfc3339(rt->valuestring, &in->at_unix, &off) != 0))
             return bad(&e, "/context/reference_time",
                        "must be an RFC 3339 time such as 2026-12-04T03:00:00+08:00");
     }
@@ -424,9 +423,9 @@ static const scenario_rule *match_rule(http_req *req, const fraud_input *in)
 {
     size_t len = 0;
     char *text = chat_text(in, &len);
-    const scenario_rule *r = scenario_rule_match_parties(
-        req->sc, "fraud_score", req->merchant->mchid, text ? text : "", text ? len : 0, NULL,
-        in->payer, in->payee);
+    const scenario_rule *r =
+        scenario_rule_match_parties(req->sc, "fraud_score", req->merchant->mchid, text ? text : "",
+                                    text ? len : 0, NULL, in->payer, in->payee);
     free(text);
     return r;
 }
@@ -621,8 +620,9 @@ int fraud_batch_get(http_req *req, const cJSON *body)
         free(v.results);
         return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
     }
-    int n = snprintf(out, cap, "{\"batch_id\":\"%s\",\"status\":\"%s\",\"count\":%zu,\"results\":%s}",
-                     v.id, v.completed ? "completed" : "processing", v.count, results);
+    int n =
+        snprintf(out, cap, "{\"batch_id\":\"%s\",\"status\":\"%s\",\"count\":%zu,\"results\":%s}",
+                 v.id, v.completed ? "completed" : "processing", v.count, results);
     rc = http_send(req, 200, "application/json; charset=utf-8", out, (size_t)n);
     free(out);
     free(v.results);

@@ -18,9 +18,9 @@
 #include "directory.h"
 #include "http.h"
 
-#define FRAUD_MAX_CHAT 50        /* chat messages per request */
-#define FRAUD_MAX_CADENCE 1000   /* typing intervals per request */
-#define FRAUD_MAX_BATCH 1000     /* items per batch */
+#define FRAUD_MAX_CHAT 50      /* chat messages per request */
+#define FRAUD_MAX_CADENCE 1000 /* typing intervals per request */
+#define FRAUD_MAX_BATCH 1000   /* items per batch */
 #define FRAUD_EXPLANATION_TTL_S (30 * 86400)
 
 typedef enum {
@@ -35,12 +35,12 @@ typedef enum {
 
 /* A validated request; strings are borrowed from the parsed body. */
 typedef struct fraud_input {
-    int64_t amount;       /* minor units */
-    const char *currency; /* "CNY" */
-    const char *payer;    /* openid */
-    const char *payee;    /* openid */
-    const char *channel;  /* may be NULL */
-    const char *device;   /* fingerprint, may be NULL */
+    int64_t amount;                     /* minor units */
+    const char *currency;               /* "CNY" */
+    const char *payer;                  /* openid */
+    const char *payee;                  /* openid */
+    const char *channel;                /* may be NULL */
+    const char *device;                 /* fingerprint, may be NULL */
     int64_t cadence[FRAUD_MAX_CADENCE]; /* typing intervals, ms */
     size_t ncadence;
     const char *chat[FRAUD_MAX_CHAT]; /* message texts */
@@ -75,8 +75,8 @@ const char *fraud_decision(int score);
 void fraud_explain(const fraud_result *r, char *buf, size_t cap);
 /* Validate one request object. prefix ("" or "/items/3") starts the JSON pointer written
  * to field on error. Returns 0, or -1 with field and issue set. */
-int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input *in,
-                char *field, size_t fcap, char *issue, size_t icap);
+int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input *in, char *field,
+                size_t fcap, char *issue, size_t icap);
 
 /* POST /v3/ai/fraud-score. */
 int fraud_create(http_req *req, const cJSON *body);

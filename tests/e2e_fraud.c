@@ -321,7 +321,8 @@ static void assert_param(const char *body, const char *field)
     e2e_resp_free(&r);
 }
 
-#define TX_OK "\"amount\":{\"total\":100},\"payer\":{\"openid\":\"o_a\"},\"payee\":{\"openid\":\"o_b\"}"
+#define TX_OK                                                                                      \
+    "\"amount\":{\"total\":100},\"payer\":{\"openid\":\"o_a\"},\"payee\":{\"openid\":\"o_b\"}"
 
 START_TEST(param_errors_name_the_field)
 {
