@@ -1,16 +1,20 @@
 /* chat: the OpenAI-compatible fallback (see chat.h and docs/chat.md). */
 #include "chat.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "clock.h"
+#include "endpoint.h"
+#include "engine.h"
 #include "intent.h"
 #include "json.h"
 #include "model.h"
@@ -944,8 +948,8 @@ static int send_stream(http_req *req, const chat_request *r, const answer *a, co
     cJSON_AddNullToObject(delta, "refusal");
     if (send_event(req, chunk_with(r, id, created, delta, NULL)) != 0) return -1;
     const char *s = a->content;
-    size_t left = strlen(s);
-    while (left > 0) {
+    size_t left = strlen(s), stop = req->truncate_body ? left / 2 : 0;
+    while (left > stop) {
         size_t n = delta_len(s, left);
         char piece[DELTA_BYTES + 1];
         memcpy(piece, s, n);
@@ -955,6 +959,10 @@ static int send_stream(http_req *req, const chat_request *r, const answer *a, co
         if (send_event(req, chunk_with(r, id, created, delta, NULL)) != 0) return -1;
         s += n;
         left -= n;
+    }
+    if (req->truncate_body) { /* injected fault: the stream breaks off mid-answer */
+        mg_disable_connection_keep_alive(req->conn);
+        return -1;
     }
     if (send_event(req, chunk_with(r, id, created, cJSON_CreateObject(), a->finish_reason)) != 0)
         return -1;
@@ -983,6 +991,49 @@ static int send_fault(http_req *req, const scenario_rule *rule)
                      rule->error_code, NULL, "%s", rule->error_message);
 }
 
+static void sleep_ms(double ms)
+{
+    if (!(ms > 0)) return;
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+                          .tv_nsec = (long)((ms - 1000.0 * (double)(time_t)(ms / 1000)) * 1e6)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* The scenario engine's shaping of the chat endpoint: a global rate limit, faults and outages,
+ * latency (slept here). API-key callers are no merchant, so per-merchant limits and faults
+ * naming a merchant do not apply. Returns 0 to go on, or -1 once answered. */
+static int shape(http_req *req)
+{
+    engine *e = req->engine;
+    engine_decision d;
+    if (!e || !req->er) return 0;
+    uint64_t key = engine_request_key(e, NULL, req->ri->local_uri, req->body, req->body_len);
+    engine_decide(e, ENDPOINT_CHAT_COMPLETIONS, -1, key, 0, req->er, &d);
+    sleep_ms(engine_real_ms(e, req->er->delay_ms));
+    if (d.action == ENGINE_RESET) {
+        mg_disable_connection_keep_alive(req->conn);
+        req->status = ENGINE_STATUS_RESET;
+        return -1;
+    }
+    req->truncate_body = d.truncate;
+    if (d.action == ENGINE_PASS) return 0;
+    if (d.retry_after_s > 0) {
+        http_add_header(req, "retry-after", "%lld", (long long)d.retry_after_s);
+        http_add_header(req, "retry-after-ms", "%lld", (long long)d.retry_after_s * 1000);
+    }
+    if (d.action == ENGINE_LIMITED)
+        return oai_error(req, 429, "requests", "rate_limit_exceeded", NULL,
+                         "Rate limit reached for requests (scenario rate_limits.chat_completions). "
+                         "Please try again in %llds.",
+                         (long long)d.retry_after_s);
+    return oai_error(req, d.status,
+                     d.status == 429   ? "requests"
+                     : d.status >= 500 ? "server_error"
+                                       : "invalid_request_error",
+                     d.code, NULL, "%s", d.message ? d.message : "injected fault");
+}
+
 int chat_completions(http_req *req, const cJSON *unused)
 {
     const chat_config *cfg = config_of(req);
@@ -993,7 +1044,7 @@ int chat_completions(http_req *req, const cJSON *unused)
     int rc = -1;
     (void)unused;
 
-    if (!admit(req, cfg, 1)) return -1;
+    if (!admit(req, cfg, 1) || shape(req) != 0) return -1;
     if (!(r = calloc(1, sizeof *r))) {
         oai_error(req, 500, "server_error", NULL, NULL, "out of memory");
         goto out;
