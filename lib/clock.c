@@ -62,6 +62,11 @@ void clock_set_real(void)
     atomic_store(&offset_ms, 0);
 }
 
+int clock_is_virtual(void)
+{
+    return atomic_load(&virtual_ms) >= 0;
+}
+
 int clock_format_rfc3339(int64_t unix_s, int offset_s, char *buf, size_t cap)
 {
     struct tm tm;

@@ -23,6 +23,8 @@ void clock_set_virtual(int64_t ms);
 void clock_advance(int64_t ms);
 /* Back to real time with no offset. */
 void clock_set_real(void);
+/* 1 while the clock is virtual (frozen), 0 on real time. */
+int clock_is_virtual(void);
 /* Format unix seconds as RFC 3339 with the given UTC offset in seconds
  * ("2026-12-04T20:00:00+08:00") into buf (at least 32 bytes). Returns 0 or -1. */
 int clock_format_rfc3339(int64_t unix_s, int offset_s, char *buf, size_t cap);

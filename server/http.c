@@ -48,6 +48,8 @@ void http_req_cleanup(http_req *req)
     if (!req) return;
     free(req->body);
     req->body = NULL;
+    free(req->resp_body);
+    req->resp_body = NULL;
 }
 
 const char *http_header(const http_req *req, const char *name)
@@ -159,6 +161,13 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
         return mg_write(req->conn, body, len / 2) == (int)(len / 2) ? 0 : -1;
     }
     if (body && len && mg_write(req->conn, body, len) != (int)len) return -1;
+    /* The journal and the metrics read the answer after the handler returns. */
+    req->resp_len = body ? len : 0;
+    if (body && len && len <= HTTP_RESP_KEEP_MAX && !req->resp_body && content_type &&
+        strncmp(content_type, "application/json", 16) == 0 && (req->resp_body = malloc(len + 1))) {
+        memcpy(req->resp_body, body, len);
+        req->resp_body[len] = '\0';
+    }
     return 0;
 }
 

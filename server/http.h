@@ -17,6 +17,7 @@
 #include "scenario.h"
 
 #define HTTP_EXTRA_HEADERS 2048
+#define HTTP_RESP_KEEP_MAX (64u << 10)
 
 struct server;
 
@@ -39,6 +40,8 @@ typedef struct http_req {
     struct engine_req *er;                 /* NULL when the engine does not shape req */
     void (*before_send)(struct http_req *); /* adds RateLimit headers; may be NULL */
     int truncate_body;                     /* fault: send half the body, then close */
+    char *resp_body; /* owned copy of a JSON body sent (up to HTTP_RESP_KEEP_MAX), for exchange.c */
+    size_t resp_len; /* bytes of the body sent, kept or not */
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };

@@ -1,6 +1,7 @@
 /* wxai-mock: a programmable fake of the WeChat Pay AI API.
  *
- *   wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]
+ *   wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N] [--admin-token TOKEN]
+ *             [--journal-size N] [--record FILE] [--watch]
  *   wxai-mock check SCENARIO...
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "eval.h"
 #include "scenario.h"
 #include "server.h"
+#include "watch.h"
 
 #ifndef WXAI_DEFAULT_SCENARIO
 #define WXAI_DEFAULT_SCENARIO "scenarios/default.yaml"
@@ -24,15 +26,21 @@
 static void usage(FILE *f)
 {
     fputs("usage: wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]\n"
+          "                 [--admin-token TOKEN] [--journal-size N] [--record FILE] [--watch]\n"
           "       wxai-mock check SCENARIO...\n"
           "       wxai-mock eval PHRASINGS.tsv [--scenario FILE] [--threshold T]\n"
           "\n"
           "  --scenario FILE    scenario YAML (default: " WXAI_DEFAULT_SCENARIO ")\n"
           "  --listen HOST:PORT address to bind (default 127.0.0.1:0, port 0 = any free port)\n"
           "  --threads N        worker threads (default 8)\n"
+          "  --admin-token TOKEN  require X-Admin-Token: TOKEN on /__admin/ (default: open)\n"
+          "  --journal-size N   exchanges kept for GET /__admin/requests (default 1000, 0 = none)\n"
+          "  --record FILE      append every exchange to FILE as JSONL (traffic format)\n"
+          "  --watch            reload the scenario when its file changes\n"
           "\n"
           "The first line on stdout is a JSON event with the URL the mock listens on.\n"
-          "SIGINT or SIGTERM stops it.\n",
+          "SIGHUP reloads the scenario file; SIGINT or SIGTERM stops it.\n"
+          "See docs/operations.md.\n",
           f);
 }
 
@@ -123,6 +131,7 @@ int main(int argc, char **argv)
 {
     const char *scenario_path = WXAI_DEFAULT_SCENARIO;
     server_options opts = {.listen = "127.0.0.1:0", .threads = 8};
+    int watch_file = 0;
 
     if (argc > 1 && strcmp(argv[1], "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (argc > 1 && strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
@@ -140,6 +149,23 @@ int main(int argc, char **argv)
                 fprintf(stderr, "wxai-mock: --threads takes a number from 1 to 256\n");
                 return EXIT_USAGE;
             }
+        } else if (strcmp(a, "--admin-token") == 0 && i + 1 < argc && argv[i + 1][0]) {
+            opts.admin_token = argv[++i];
+        } else if (strcmp(a, "--journal-size") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            long long v = strtoll(argv[++i], &end, 10);
+            if (errno || *end || end == argv[i] || v < 0 || v > JOURNAL_MAX_SIZE) {
+                fprintf(stderr, "wxai-mock: --journal-size takes a number from 0 to %d\n",
+                        JOURNAL_MAX_SIZE);
+                return EXIT_USAGE;
+            }
+            opts.journal_size = (size_t)v;
+            opts.journal_off = v == 0;
+        } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
+            opts.record_path = argv[++i];
+        } else if (strcmp(a, "--watch") == 0) {
+            watch_file = 1;
         } else {
             fprintf(stderr, "wxai-mock: unknown or incomplete option '%s'\n", a);
             usage(stderr);
@@ -156,6 +182,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -168,8 +195,14 @@ int main(int argc, char **argv)
            server_url(srv), server_port(srv), scenario_path, (int)getpid());
     fflush(stdout);
 
+    watch *w = NULL;
+    if (watch_file && watch_start(srv, scenario_path, WATCH_INTERVAL_MS, &w) != 0)
+        fprintf(stderr, "wxai-mock: cannot watch %s; SIGHUP still reloads it\n", scenario_path);
+
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        watch_reload(srv, scenario_path);
+    watch_stop(w);
     server_stop(srv);
     printf("{\"event\":\"stopped\",\"signal\":%d}\n", sig);
     fflush(stdout);

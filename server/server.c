@@ -7,7 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admin.h"
 #include "auth.h"
+#include "clock.h"
+#include "exchange.h"
 #include "fraud.h"
 #include "chat.h"
 #include "engine.h"
@@ -34,6 +37,11 @@ struct server {
     clarify_store *clarifications;
     batch_store *batches; /* fraud-score batches */
     chat_limiter *chat_limits; /* /v1 requests per API key */
+    journal *journal;
+    metrics *metrics;
+    char *admin_token;
+    char *base_dir; /* where the first scenario's file is: fixtures of PUT scenarios resolve here */
+    int64_t started_ms;
     int port;
     char url[64];
 };
@@ -41,6 +49,7 @@ struct server {
 typedef int (*route_fn)(http_req *req, const cJSON *body);
 
 enum { ROUTE_EXACT = 0, ROUTE_PREFIX = 1 };
+enum { ROUTE_ADMIN = 2 }; /* is_signed value: X-Admin-Token instead of the signature check */
 enum { BODY_NONE = 0, BODY_FORM, BODY_JSON };
 
 typedef struct route {
@@ -63,6 +72,14 @@ static const route routes[] = {
     {"POST", "/v1/chat/completions", ROUTE_EXACT, 0, BODY_NONE, chat_completions},
     {"GET", "/v1/models", ROUTE_EXACT, 0, BODY_NONE, chat_models},
     {"GET", "/v1/models/", ROUTE_PREFIX, 0, BODY_NONE, chat_model_get},
+    {"GET", "/__admin/health", ROUTE_EXACT, ROUTE_ADMIN, BODY_NONE, admin_health},
+    {"GET", "/__admin/scenario", ROUTE_EXACT, ROUTE_ADMIN, BODY_NONE, admin_scenario_get},
+    {"PUT", "/__admin/scenario", ROUTE_EXACT, ROUTE_ADMIN, BODY_NONE, admin_scenario_put},
+    {"POST", "/__admin/model-version", ROUTE_EXACT, ROUTE_ADMIN, BODY_JSON, admin_model_version},
+    {"POST", "/__admin/clock", ROUTE_EXACT, ROUTE_ADMIN, BODY_JSON, admin_clock},
+    {"GET", "/__admin/requests", ROUTE_EXACT, ROUTE_ADMIN, BODY_NONE, admin_requests},
+    {"POST", "/__admin/reset", ROUTE_EXACT, ROUTE_ADMIN, BODY_NONE, admin_reset},
+    {"GET", "/metrics", ROUTE_EXACT, 0, BODY_NONE, admin_metrics},
 };
 
 static scenario_ref *scenario_acquire(server *s)
@@ -126,6 +143,7 @@ static void serve(http_req *req, server *s)
     size_t cap =
         r && r->body == BODY_FORM ? FORM_BODY_MAX : (size_t)req->sc->defaults.max_body_bytes;
     if (!r) return;
+    if (r->is_signed == ROUTE_ADMIN && admin_authorize(req) != 0) return;
 
     int rd = http_read_body(req, cap);
     if (rd == HTTP_ETOOBIG) {
@@ -140,9 +158,9 @@ static void serve(http_req *req, server *s)
         http_error(req, 400, "INVALID_REQUEST", "the body ended before its declared length", NULL);
         return;
     }
-    if (r->is_signed && auth_check(req, s->nonces) != 0) return;
+    if (r->is_signed == 1 && auth_check(req, s->nonces) != 0) return;
     /* rate limit, faults, latency, model version (engine.h) */
-    if (r->is_signed && engine_http_admit(req) != 0) return;
+    if (r->is_signed == 1 && engine_http_admit(req) != 0) return;
     if (r->body == BODY_JSON) {
         size_t off = 0;
         char msg[128];
@@ -178,6 +196,7 @@ static int dispatch(struct mg_connection *conn, void *data)
     snprintf(req.url, sizeof req.url, "%s%s%s", req.ri->local_uri, req.ri->query_string ? "?" : "",
              req.ri->query_string ? req.ri->query_string : "");
 
+    int64_t start_ms = clock_mono_ms();
     scenario_ref *ref = scenario_acquire(s);
     req.sc = ref->sc;
     engine_req er = {.endpoint = -1, .fault = -1};
@@ -186,6 +205,7 @@ static int dispatch(struct mg_connection *conn, void *data)
     req.before_send = engine_http_before_send;
     serve(&req, s);
     if (req.status == 0) http_error(&req, 500, "SYSTEM_ERROR", "no response was produced", NULL);
+    exchange_observe(s->journal, s->metrics, &req, clock_mono_ms() - start_ms);
     http_req_cleanup(&req);
     scenario_release(ref);
     return req.status ? req.status : 500;
@@ -220,8 +240,21 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     if (!s->current || nonce_cache_new(NONCE_CAPACITY, AUTH_WINDOW_S, &s->nonces) != 0 ||
         clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0 ||
         batch_store_new(BATCH_MAX_STORED, BATCH_MAX_ITEMS, BATCH_TTL_MS, &s->batches) != 0 ||
-        chat_limiter_new(0, &s->chat_limits) != 0)
+        metrics_new(&s->metrics) != 0 || chat_limiter_new(0, &s->chat_limits) != 0 ||
+        journal_new(opts->journal_off ? 0
+                    : opts->journal_size ? opts->journal_size
+                                         : JOURNAL_DEFAULT_SIZE,
+                    opts->record_path, &s->journal) != 0 ||
+        (opts->admin_token && !(s->admin_token = strdup(opts->admin_token))))
         goto fail;
+    s->started_ms = clock_mono_ms();
+    if (sc->path && sc->path[0] != '<' && (s->base_dir = strdup(sc->path))) {
+        char *slash = strrchr(s->base_dir, '/');
+        if (slash)
+            slash[slash == s->base_dir] = '\0';
+        else
+            strcpy(s->base_dir, ".");
+    }
     s->current->sc = sc;
     atomic_init(&s->current->refs, 1);
     if (engine_new(sc, &s->current->eng) != 0) goto fail;
@@ -278,6 +311,10 @@ void server_stop(server *s)
     clarify_store_free(s->clarifications);
     batch_store_free(s->batches);
     chat_limiter_free(s->chat_limits);
+    journal_free(s->journal);
+    metrics_free(s->metrics);
+    free(s->admin_token);
+    free(s->base_dir);
     pthread_rwlock_destroy(&s->sc_lock);
     free(s);
 }
@@ -310,4 +347,57 @@ batch_store *server_batches(server *s)
 chat_limiter *server_chat_limiter(server *s)
 {
     return s ? s->chat_limits : NULL;
+}
+
+journal *server_journal(server *s)
+{
+    return s->journal;
+}
+
+metrics *server_metrics(server *s)
+{
+    return s->metrics;
+}
+
+const char *server_admin_token(const server *s)
+{
+    return s->admin_token;
+}
+
+int64_t server_started_ms(const server *s)
+{
+    return s->started_ms;
+}
+
+const char *server_base_dir(const server *s)
+{
+    return s->base_dir;
+}
+
+int server_reload(server *s, scenario *sc)
+{
+    scenario_ref *ref = calloc(1, sizeof *ref), *old;
+    if (!ref) return -1;
+    ref->sc = sc;
+    atomic_init(&ref->refs, 1);
+    if (engine_new(sc, &ref->eng) != 0) { /* a new scenario starts a new clock and buckets */
+        free(ref);
+        return -1;
+    }
+    pthread_rwlock_wrlock(&s->sc_lock);
+    old = s->current;
+    s->current = ref;
+    pthread_rwlock_unlock(&s->sc_lock);
+    /* The last request still holding the old scenario frees it. */
+    scenario_release(old);
+    metrics_reload(s->metrics, 1);
+    return 0;
+}
+
+void server_reset(server *s)
+{
+    journal_clear(s->journal);
+    nonce_cache_clear(s->nonces);
+    clarify_clear(s->clarifications);
+    metrics_reset(s->metrics);
 }

@@ -13,12 +13,18 @@
 
 #include "batch.h"
 #include "clarify.h"
+#include "journal.h"
+#include "metrics.h"
 #include "nonce.h"
 #include "scenario.h"
 
 typedef struct server_options {
     const char *listen; /* "127.0.0.1:0" (port 0 picks a free port) */
     int threads;        /* worker threads, default 8 */
+    const char *admin_token; /* required in X-Admin-Token on /__admin/ paths when not NULL */
+    size_t journal_size;     /* exchanges kept in memory; 0 picks JOURNAL_DEFAULT_SIZE */
+    int journal_off;         /* keep no exchange in memory (journal_size 0 on the CLI) */
+    const char *record_path; /* append every exchange to this JSONL file when not NULL */
 } server_options;
 
 typedef struct server server;
@@ -41,5 +47,23 @@ clarify_store *server_clarifications(server *s);
 batch_store *server_batches(server *s);
 /* The /v1 request limiter (owned by s); NULL when s is NULL. */
 struct chat_limiter *server_chat_limiter(server *s);
+/* The journal (owned by s). */
+journal *server_journal(server *s);
+/* The metrics (owned by s). */
+metrics *server_metrics(server *s);
+/* The admin token, or NULL when /__admin/ is open (owned by s). */
+const char *server_admin_token(const server *s);
+/* Monotonic ms at start, for uptime. */
+int64_t server_started_ms(const server *s);
+/* Directory of the scenario file the server started with, or NULL (owned by s). */
+const char *server_base_dir(const server *s);
+/* Make sc the scenario of every request that starts from now on; requests in
+ * flight finish on the one they hold. Counted in the metrics' reloads. On
+ * success s owns sc; on failure (-1)
+ * sc is still the caller's. The whole swap is here so per-scenario runtime
+ * state can be attached in one place. */
+int server_reload(server *s, scenario *sc);
+/* Forget the journal, nonces, clarifications and counters (admin reset). */
+void server_reset(server *s);
 
 #endif

@@ -1,0 +1,297 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "json.h"
+
+#define ID_PREFIX_MAX 96
+
+typedef struct entry {
+    char *line; /* one JSON object, no newline */
+    size_t len;
+    int64_t expl_expires_s; /* earliest explanation expiry in the line, INT64_MAX if none */
+} entry;
+
+struct journal {
+    pthread_mutex_t lock; /* ring, counters and file: held for a copy and a write */
+    entry *ring;
+    size_t capacity, head, count, bytes;
+    uint64_t seq;
+    int64_t base_ms; /* monotonic time of the first record; -1 before it */
+    FILE *file;
+    char *file_path;
+    int file_failed; /* report a failing file once, not per request */
+};
+
+int journal_new(size_t capacity, const char *record_path, journal **out)
+{
+    journal *j = calloc(1, sizeof *j);
+    if (!j) return -1;
+    pthread_mutex_init(&j->lock, NULL);
+    j->capacity = capacity;
+    j->base_ms = -1;
+    if (capacity && !(j->ring = calloc(capacity, sizeof *j->ring))) goto fail;
+    if (record_path) {
+        j->file = fopen(record_path, "a");
+        if (!j->file) {
+            fprintf(stderr, "wxai-mock: cannot open record file %s: %s\n", record_path,
+                    strerror(errno));
+            goto fail;
+        }
+        j->file_path = strdup(record_path);
+        if (!j->file_path) goto fail;
+    }
+    *out = j;
+    return 0;
+fail:
+    journal_free(j);
+    return -1;
+}
+
+static void evict_oldest(journal *j)
+{
+    entry *e = &j->ring[j->head];
+    j->bytes -= e->len;
+    free(e->line);
+    memset(e, 0, sizeof *e);
+    j->head = (j->head + 1) % j->capacity;
+    j->count--;
+}
+
+void journal_clear(journal *j)
+{
+    if (!j) return;
+    pthread_mutex_lock(&j->lock);
+    while (j->count)
+        evict_oldest(j);
+    j->head = 0;
+    pthread_mutex_unlock(&j->lock);
+}
+
+void journal_free(journal *j)
+{
+    if (!j) return;
+    if (j->ring) journal_clear(j);
+    if (j->file) fclose(j->file);
+    free(j->file_path);
+    free(j->ring);
+    pthread_mutex_destroy(&j->lock);
+    free(j);
+}
+
+size_t journal_count(journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    size_t n = j->count;
+    pthread_mutex_unlock(&j->lock);
+    return n;
+}
+
+int journal_strip_expired(cJSON *v, int64_t now_s, int64_t *next_s)
+{
+    int removed = 0;
+    int64_t next = INT64_MAX;
+    if (cJSON_IsObject(v)) {
+        const char *at = json_string(v, "explanation_expires_at");
+        cJSON *expl = cJSON_GetObjectItemCaseSensitive(v, "explanation");
+        if (at && expl) {
+            int64_t exp_s;
+            int off;
+            /* An expiry that cannot be read cannot prove the explanation may
+             * still be kept, so it goes. */
+            if (clock_parse_rfc3339(at, &exp_s, &off) != 0 || exp_s <= now_s) {
+                cJSON_DeleteItemFromObjectCaseSensitive(v, "explanation");
+                removed++;
+            } else if (exp_s < next) {
+                next = exp_s;
+            }
+        }
+    }
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        cJSON *c;
+        cJSON_ArrayForEach(c, v)
+        {
+            int64_t n = INT64_MAX;
+            removed += journal_strip_expired(c, now_s, &n);
+            if (n < next) next = n;
+        }
+    }
+    if (next_s) *next_s = next;
+    return removed;
+}
+
+/* The request body as JSON when it is JSON, else as (capped) text. */
+static void add_body(cJSON *request, const journal_exchange *x)
+{
+    cJSON *body = NULL;
+    size_t off;
+    if (!x->body || x->body_len == 0) return;
+    if (json_parse(x->body, x->body_len, JSON_MAX_DEPTH, &body, &off) == JSON_OK) {
+        cJSON_AddItemToObject(request, "body", body);
+        return;
+    }
+    size_t n = x->body_len > JOURNAL_RAW_BODY_MAX ? JOURNAL_RAW_BODY_MAX : x->body_len;
+    char *text = malloc(n + 1);
+    if (!text) return;
+    memcpy(text, x->body, n);
+    text[n] = '\0';
+    cJSON_AddStringToObject(request, "body", text);
+    if (n < x->body_len) cJSON_AddBoolToObject(request, "body_truncated", 1);
+    free(text);
+}
+
+/* Everything but id and at_ms, which are assigned under the lock so that the
+ * file's lines come in id order. */
+static cJSON *build(const journal_exchange *x)
+{
+    cJSON *rec = cJSON_CreateObject();
+    if (!rec) return NULL;
+    if (x->merchant) cJSON_AddStringToObject(rec, "merchant", x->merchant);
+    cJSON_AddStringToObject(rec, "endpoint", x->endpoint ? x->endpoint : "other");
+    cJSON *req = cJSON_AddObjectToObject(rec, "request");
+    cJSON_AddStringToObject(req, "method", x->method ? x->method : "");
+    cJSON_AddStringToObject(req, "path", x->path ? x->path : "");
+    if (x->idempotency_key) {
+        /* Replaying it matters (same key, same body: a replayed answer); the
+         * auth headers do not, the harness signs afresh. */
+        cJSON *h = cJSON_AddObjectToObject(req, "headers");
+        cJSON_AddStringToObject(h, "Idempotency-Key", x->idempotency_key);
+    }
+    add_body(req, x);
+    cJSON *resp = cJSON_AddObjectToObject(rec, "response");
+    cJSON_AddNumberToObject(resp, "status", x->status);
+    if (x->response)
+        cJSON_AddItemReferenceToObject(resp, "body", x->response);
+    else if (x->response_len)
+        json_add_int(resp, "body_omitted_bytes", (int64_t)x->response_len);
+    return rec;
+}
+
+/* The ring's copy of an oversized record: the request body goes, the rest stays. */
+static char *shrink(cJSON *rec, const journal_exchange *x)
+{
+    cJSON *req = cJSON_GetObjectItemCaseSensitive(rec, "request");
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "body");
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "body_truncated");
+    json_add_int(req, "body_omitted_bytes", (int64_t)x->body_len);
+    cJSON *resp = cJSON_GetObjectItemCaseSensitive(rec, "response");
+    if (cJSON_GetObjectItemCaseSensitive(resp, "body")) {
+        cJSON_DeleteItemFromObjectCaseSensitive(resp, "body");
+        json_add_int(resp, "body_omitted_bytes", (int64_t)x->response_len);
+    }
+    return json_print(rec);
+}
+
+static void write_file(journal *j, const char *prefix, const char *rest)
+{
+    if (!j->file) return;
+    if (fputs(prefix, j->file) < 0 || fputs(rest, j->file) < 0 || fputc('\n', j->file) < 0 ||
+        fflush(j->file) != 0) {
+        if (!j->file_failed)
+            fprintf(stderr, "wxai-mock: writing record file %s failed: %s\n", j->file_path,
+                    strerror(errno));
+        j->file_failed = 1;
+    }
+}
+
+static void push(journal *j, const char *prefix, const char *rest, int64_t expl_s)
+{
+    size_t plen = strlen(prefix), rlen = strlen(rest);
+    if (!j->capacity || plen + rlen > JOURNAL_RING_BYTES) return;
+    char *line = malloc(plen + rlen + 1);
+    if (!line) return;
+    memcpy(line, prefix, plen);
+    memcpy(line + plen, rest, rlen + 1);
+    if (j->count == j->capacity) evict_oldest(j);
+    while (j->count && j->bytes + plen + rlen > JOURNAL_RING_BYTES)
+        evict_oldest(j);
+    entry *e = &j->ring[(j->head + j->count) % j->capacity];
+    e->line = line;
+    e->len = plen + rlen;
+    e->expl_expires_s = expl_s;
+    j->bytes += e->len;
+    j->count++;
+}
+
+int journal_add(journal *j, const journal_exchange *x)
+{
+    int64_t expl_s = INT64_MAX;
+    char *full = NULL, *small = NULL, prefix[ID_PREFIX_MAX];
+    int rc = -1;
+    if (!j) return -1;
+    if (x->response) journal_strip_expired(x->response, clock_now_s(), &expl_s);
+    cJSON *rec = build(x);
+    if (!rec || !(full = json_print(rec))) goto out;
+    if (strlen(full) > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, x))) goto out;
+
+    pthread_mutex_lock(&j->lock);
+    int64_t now = clock_mono_ms();
+    if (j->base_ms < 0) j->base_ms = now;
+    j->seq++;
+    snprintf(prefix, sizeof prefix, "{\"id\":\"r-%04" PRIu64 "\",\"at_ms\":%" PRId64 ",", j->seq,
+             now - j->base_ms);
+    /* `full` is an object, "{...}": its fields follow the prefix's. */
+    write_file(j, prefix, full + 1);
+    push(j, prefix, (small ? small : full) + 1, expl_s);
+    pthread_mutex_unlock(&j->lock);
+    rc = 0;
+out:
+    cJSON_Delete(rec);
+    free(full);
+    free(small);
+    return rc;
+}
+
+/* Rewrite a ring line whose explanations have expired (under the lock). */
+static void expire(entry *e, int64_t now_s)
+{
+    cJSON *v = NULL;
+    size_t off;
+    if (json_parse(e->line, e->len, JSON_MAX_DEPTH + 8, &v, &off) != JSON_OK) return;
+    int64_t next = INT64_MAX;
+    journal_strip_expired(v, now_s, &next);
+    char *line = json_print(v);
+    cJSON_Delete(v);
+    if (!line) return;
+    free(e->line);
+    e->line = line;
+    e->len = strlen(line);
+    e->expl_expires_s = next;
+}
+
+int journal_dump(journal *j, int64_t now_s, char **out, size_t *len)
+{
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->count; i++) {
+        entry *e = &j->ring[(j->head + i) % j->capacity];
+        if (e->expl_expires_s <= now_s) {
+            size_t before = e->len;
+            expire(e, now_s);
+            j->bytes = j->bytes - before + e->len;
+        }
+    }
+    size_t total = j->bytes + j->count + 1;
+    char *buf = malloc(total);
+    if (!buf) {
+        pthread_mutex_unlock(&j->lock);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < j->count; i++) {
+        entry *e = &j->ring[(j->head + i) % j->capacity];
+        memcpy(buf + n, e->line, e->len);
+        n += e->len;
+        buf[n++] = '\n';
+    }
+    buf[n] = '\0';
+    pthread_mutex_unlock(&j->lock);
+    *out = buf;
+    *len = n;
+    return 0;
+}

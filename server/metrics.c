@@ -1,0 +1,252 @@
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "label.h"
+
+#define STATUS_MIN 100
+#define STATUS_MAX 599
+#define NSTATUS (STATUS_MAX - STATUS_MIN + 1)
+#define RENDER_CAP (1u << 20) /* the series are fixed, so the text is too: far below this */
+
+static const int64_t bucket_ms[METRICS_NBUCKETS] = METRICS_BUCKETS_MS;
+
+struct metrics {
+    /* Indexed by status directly: 500 slots per endpoint cost 40 KiB in all
+     * and spare a lookup table that a new status code would outgrow. */
+    atomic_uint_fast64_t requests[LABEL_COUNT][NSTATUS];
+    atomic_uint_fast64_t buckets[LABEL_COUNT][METRICS_NBUCKETS + 1]; /* last: +Inf */
+    atomic_uint_fast64_t latency_sum_ms[LABEL_COUNT];
+    atomic_uint_fast64_t input_tokens[LABEL_COUNT];
+    atomic_uint_fast64_t output_tokens[LABEL_COUNT];
+    atomic_uint_fast64_t cost_micros[LABEL_COUNT];
+    atomic_uint_fast64_t reloads[2]; /* [0] refused, [1] ok */
+};
+
+int metrics_new(metrics **out)
+{
+    metrics *m = calloc(1, sizeof *m);
+    if (!m) return -1;
+    metrics_reset(m);
+    *out = m;
+    return 0;
+}
+
+void metrics_free(metrics *m)
+{
+    free(m);
+}
+
+static uint64_t nonneg(int64_t v)
+{
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+void metrics_observe(metrics *m, const metrics_sample *s)
+{
+    if (!m || s->endpoint < 0 || s->endpoint >= LABEL_COUNT) return;
+    int e = s->endpoint, st = s->status;
+    if (st < STATUS_MIN || st > STATUS_MAX) st = 500;
+    atomic_fetch_add(&m->requests[e][st - STATUS_MIN], 1);
+    int b = 0;
+    while (b < METRICS_NBUCKETS && s->elapsed_ms > bucket_ms[b])
+        b++;
+    atomic_fetch_add(&m->buckets[e][b], 1);
+    atomic_fetch_add(&m->latency_sum_ms[e], nonneg(s->elapsed_ms));
+    atomic_fetch_add(&m->input_tokens[e], nonneg(s->input_tokens));
+    atomic_fetch_add(&m->output_tokens[e], nonneg(s->output_tokens));
+    atomic_fetch_add(&m->cost_micros[e], nonneg(s->cost_micros));
+}
+
+void metrics_reload(metrics *m, int ok)
+{
+    if (m) atomic_fetch_add(&m->reloads[ok ? 1 : 0], 1);
+}
+
+void metrics_reset(metrics *m)
+{
+    if (!m) return;
+    atomic_store(&m->reloads[0], 0);
+    atomic_store(&m->reloads[1], 0);
+    for (int e = 0; e < LABEL_COUNT; e++) {
+        for (int i = 0; i < NSTATUS; i++)
+            atomic_store(&m->requests[e][i], 0);
+        for (int b = 0; b <= METRICS_NBUCKETS; b++)
+            atomic_store(&m->buckets[e][b], 0);
+        atomic_store(&m->latency_sum_ms[e], 0);
+        atomic_store(&m->input_tokens[e], 0);
+        atomic_store(&m->output_tokens[e], 0);
+        atomic_store(&m->cost_micros[e], 0);
+    }
+}
+
+uint64_t metrics_requests(metrics *m, int endpoint, int status)
+{
+    uint64_t n = 0;
+    if (!m || endpoint < 0 || endpoint >= LABEL_COUNT) return 0;
+    for (int i = 0; i < NSTATUS; i++)
+        if (status == 0 || status == i + STATUS_MIN) n += atomic_load(&m->requests[endpoint][i]);
+    return n;
+}
+
+typedef struct text {
+    char *p;
+    size_t n, cap;
+    int failed;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    if (t->failed) return;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(t->p + t->n, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            t->failed = 1;
+            return;
+        }
+        if ((size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        size_t want = t->cap * 2;
+        while (want <= t->n + (size_t)k)
+            want *= 2;
+        char *np = want <= RENDER_CAP ? realloc(t->p, want) : NULL;
+        if (!np) {
+            t->failed = 1;
+            return;
+        }
+        t->p = np;
+        t->cap = want;
+    }
+}
+
+/* Label values come from the scenario; Prometheus wants \ " and newline escaped. */
+static void put_label(text *t, const char *v)
+{
+    for (; v && *v; v++) {
+        if (*v == '\\' || *v == '"')
+            put(t, "\\%c", *v);
+        else if (*v == '\n')
+            put(t, "\\n");
+        else
+            put(t, "%c", *v);
+    }
+}
+
+static void render_requests(metrics *m, text *t)
+{
+    put(t, "# HELP wxai_requests_total Requests answered, by endpoint and status.\n"
+           "# TYPE wxai_requests_total counter\n");
+    for (int e = 0; e < LABEL_COUNT; e++)
+        for (int i = 0; i < NSTATUS; i++) {
+            uint64_t v = atomic_load(&m->requests[e][i]);
+            if (v)
+                put(t, "wxai_requests_total{endpoint=\"%s\",status=\"%d\"} %" PRIu64 "\n",
+                    label_name(e), i + STATUS_MIN, v);
+        }
+}
+
+static int endpoint_seen(metrics *m, int e)
+{
+    for (int b = 0; b <= METRICS_NBUCKETS; b++)
+        if (atomic_load(&m->buckets[e][b])) return 1;
+    return 0;
+}
+
+static void render_latency(metrics *m, text *t)
+{
+    put(t, "# HELP wxai_request_duration_seconds Time from arrival to response, by endpoint.\n"
+           "# TYPE wxai_request_duration_seconds histogram\n");
+    for (int e = 0; e < LABEL_COUNT; e++) {
+        if (!endpoint_seen(m, e)) continue;
+        uint64_t cum = 0;
+        for (int b = 0; b < METRICS_NBUCKETS; b++) {
+            cum += atomic_load(&m->buckets[e][b]);
+            put(t,
+                "wxai_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%" PRId64 ".%03" PRId64
+                "\"} %" PRIu64 "\n",
+                label_name(e), bucket_ms[b] / 1000, bucket_ms[b] % 1000, cum);
+        }
+        cum += atomic_load(&m->buckets[e][METRICS_NBUCKETS]);
+        uint64_t sum = atomic_load(&m->latency_sum_ms[e]);
+        put(t, "wxai_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+            label_name(e), cum);
+        put(t, "wxai_request_duration_seconds_sum{endpoint=\"%s\"} %" PRIu64 ".%03" PRIu64 "\n",
+            label_name(e), sum / 1000, sum % 1000);
+        put(t, "wxai_request_duration_seconds_count{endpoint=\"%s\"} %" PRIu64 "\n", label_name(e),
+            cum);
+    }
+}
+
+static void render_usage(metrics *m, const metrics_info *info, text *t)
+{
+    put(t, "# HELP wxai_tokens_total Tokens billed, by endpoint and direction.\n"
+           "# TYPE wxai_tokens_total counter\n");
+    for (int e = 0; e < LABEL_COUNT; e++) {
+        uint64_t in = atomic_load(&m->input_tokens[e]), out = atomic_load(&m->output_tokens[e]);
+        if (!in && !out) continue;
+        put(t, "wxai_tokens_total{endpoint=\"%s\",direction=\"input\"} %" PRIu64 "\n",
+            label_name(e), in);
+        put(t, "wxai_tokens_total{endpoint=\"%s\",direction=\"output\"} %" PRIu64 "\n",
+            label_name(e), out);
+    }
+    put(t, "# HELP wxai_cost_micros_total Cost billed in micros of the currency, by endpoint.\n"
+           "# TYPE wxai_cost_micros_total counter\n");
+    for (int e = 0; e < LABEL_COUNT; e++) {
+        uint64_t c = atomic_load(&m->cost_micros[e]);
+        if (!c) continue;
+        put(t, "wxai_cost_micros_total{endpoint=\"%s\",currency=\"", label_name(e));
+        put_label(t, info->currency ? info->currency : "CNY");
+        put(t, "\"} %" PRIu64 "\n", c);
+    }
+}
+
+int metrics_render(metrics *m, const metrics_info *info, char **out, size_t *len)
+{
+    text t = {.cap = 16384};
+    t.p = malloc(t.cap);
+    if (!t.p) return -1;
+    t.p[0] = '\0';
+    render_requests(m, &t);
+    render_latency(m, &t);
+    render_usage(m, info, &t);
+    put(&t, "# HELP wxai_model_version_info Active model version by endpoint (value always 1).\n"
+            "# TYPE wxai_model_version_info gauge\n");
+    for (size_t i = 0; i < info->nmodels && i < METRICS_MAX_MODELS; i++) {
+        put(&t, "wxai_model_version_info{model=\"");
+        put_label(&t, info->model_endpoint[i] ? info->model_endpoint[i] : "");
+        put(&t, "\",version=\"");
+        put_label(&t, info->model_version[i] ? info->model_version[i] : "");
+        put(&t, "\"} 1\n");
+    }
+    put(&t, "# HELP wxai_scenario_info Active scenario (value always 1).\n"
+            "# TYPE wxai_scenario_info gauge\nwxai_scenario_info{name=\"");
+    put_label(&t, info->scenario ? info->scenario : "");
+    put(&t, "\"} 1\n");
+    put(&t,
+        "# HELP wxai_scenario_reloads_total Scenario loads after start, by result.\n"
+        "# TYPE wxai_scenario_reloads_total counter\n"
+        "wxai_scenario_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+        "wxai_scenario_reloads_total{result=\"refused\"} %" PRIu64 "\n"
+        "# HELP wxai_journal_records Exchanges held in the journal ring.\n"
+        "# TYPE wxai_journal_records gauge\nwxai_journal_records %zu\n",
+        (uint64_t)atomic_load(&m->reloads[1]), (uint64_t)atomic_load(&m->reloads[0]),
+        info->journal_records);
+    if (t.failed) {
+        free(t.p);
+        return -1;
+    }
+    *out = t.p;
+    *len = t.n;
+    return 0;
+}
