@@ -1,0 +1,405 @@
+/* End to end: wxai-harness against the embedded mock, a separately started
+ * wxai-mock, and a deliberately broken stand-in (tests/doubles): the same
+ * answers from both mocks, exactly the expected checks failing on each
+ * defect, coordinated omission visible in the corrected latency only, and
+ * the exit codes for bad input and an unreachable target. */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "e2e.h"
+#include "json.h"
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/wxai-e2e-harness-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *tmp(const char *name)
+{
+    static char ring[8][512];
+    static int next;
+    char *b = ring[next++ % 8];
+    snprintf(b, sizeof ring[0], "%s/%s", tmpdir, name);
+    return b;
+}
+
+/* Runs wxai-harness with args (NULL-terminated), stdout and stderr to files in tmpdir.
+ * Returns its exit status. */
+static int harness(const char *const *args)
+{
+    const char *argv[48];
+    int n = 0;
+    argv[n++] = WXAI_HARNESS_BIN;
+    for (int i = 0; args[i] && n < 46; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int out = open(tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(out, 1);
+        dup2(err, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static cJSON *report(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    char *text = slurp(path);
+    cJSON *r = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(cJSON_GetObjectItem(r, "version")->valueint, 1);
+    return r;
+}
+
+static long failed_of(const cJSON *rep, const char *check)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(rep, "checks"))
+    {
+        if (strcmp(json_string(c, "name"), check) == 0)
+            return (long)cJSON_GetObjectItem(c, "failed")->valuedouble;
+    }
+    ck_abort_msg("no check %s", check);
+    return -1;
+}
+
+static long passed_of(const cJSON *rep, const char *check)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(rep, "checks"))
+    {
+        if (strcmp(json_string(c, "name"), check) == 0)
+            return (long)cJSON_GetObjectItem(c, "passed")->valuedouble;
+    }
+    return -1;
+}
+
+/* Sorted lines of a file, joined: dumps are written in completion order. */
+static char *sorted_lines(const char *path)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "LC_ALL=C sort '%s' > '%s.sorted'", path, path);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s.sorted", path);
+    return slurp(cmd);
+}
+
+/* Starts a program that prints wxai-mock's listening event first (the broken double). */
+static void start_double(const char *mode, mock_proc *m)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl(WXAI_BROKEN_BIN, WXAI_BROKEN_BIN, "--mode", mode, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[256];
+    size_t n = 0;
+    while (n + 1 < sizeof line && read(fds[0], line + n, 1) == 1 && line[n] != '\n')
+        n++;
+    line[n] = '\0';
+    close(fds[0]);
+    cJSON *ev = cJSON_Parse(line);
+    ck_assert_ptr_nonnull(json_string(ev, "url"));
+    memset(m, 0, sizeof *m);
+    m->pid = pid;
+    snprintf(m->url, sizeof m->url, "%s", json_string(ev, "url"));
+    cJSON_Delete(ev);
+}
+
+/* n order-routing records every 10 ms that the double answers as "ready". */
+static const char *coffee_traffic(int n)
+{
+    const char *path = tmp("coffee.jsonl");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < n; i++)
+        fprintf(f,
+                "{\"id\":\"c-%04d\",\"at_ms\":%d,\"merchant\":\"1900000109\","
+                "\"endpoint\":\"order_routing\",\"request\":{\"method\":\"POST\","
+                "\"path\":\"/v3/ai/order-routing\",\"body\":{\"text\":\"my usual coffee\"}},"
+                "\"expect\":{\"status\":200}}\n",
+                i + 1, i * 10);
+    fclose(f);
+    return path;
+}
+
+START_TEST(embedded_and_spawned_mock_agree)
+{
+    mock_proc m;
+    const char *traffic = e2e_src("fixtures/traffic/default.jsonl");
+    const char *scen = e2e_src("scenarios/default.yaml");
+    char dump_a[600], dump_b[600], rep_a[600], rep_b[600];
+    snprintf(dump_a, sizeof dump_a, "%s", tmp("a.jsonl"));
+    snprintf(dump_b, sizeof dump_b, "%s", tmp("b.jsonl"));
+    snprintf(rep_a, sizeof rep_a, "%s", tmp("rep-a"));
+    snprintf(rep_b, sizeof rep_b, "%s", tmp("rep-b"));
+
+    const char *a[] = {"run",    "--scenario", scen,       "--traffic", traffic,   "--speed", "4",
+                       "--dump", dump_a,       "--report", rep_a,       "--quiet", NULL};
+    int ca = harness(a);
+    ck_assert_int_ne(ca, 2);
+    ck_assert_int_ne(ca, 4);
+
+    ck_assert_int_eq(mock_start(scen, NULL, &m), 0);
+    const char *b[] = {"run",     "--scenario", scen,       "--traffic", traffic,
+                       "--speed", "4",          "--target", m.url,       "--dump",
+                       dump_b,    "--report",   rep_b,      "--quiet",   NULL};
+    int cb = harness(b);
+    ck_assert_int_eq(mock_stop(&m), 0);
+    ck_assert_int_eq(ca, cb);
+
+    char *la = sorted_lines(dump_a), *lb = sorted_lines(dump_b);
+    ck_assert_uint_gt(strlen(la), 1000); /* a hundred records, not an empty file */
+    ck_assert_str_eq(la, lb);
+    cJSON *ra = report(rep_a), *rb = report(rep_b);
+    ck_assert_str_eq(json_string(ra, "records_digest"), json_string(rb, "records_digest"));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(ra, "target"), "embedded")));
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(rb, "target"), "embedded")));
+    /* Every signed response from the mock verifies. */
+    ck_assert_int_eq(failed_of(ra, "response_signature_valid"), 0);
+    ck_assert_int_gt(passed_of(ra, "response_signature_valid"), 50);
+    free(la);
+    free(lb);
+    cJSON_Delete(ra);
+    cJSON_Delete(rb);
+}
+END_TEST
+
+/* Runs the coffee traffic against the double in mode; returns the report. */
+static cJSON *against_double(const char *mode, int n, const char *const *extra, int *code)
+{
+    mock_proc m;
+    start_double(mode, &m);
+    const char *args[32] = {"run",      "--traffic", coffee_traffic(n), "--target", m.url,
+                            "--report", tmp("rep"),  "--policy",        "direct",   "--quiet"};
+    int k = 10;
+    for (int i = 0; extra && extra[i]; i++)
+        args[k++] = extra[i];
+    args[k] = NULL;
+    *code = harness(args);
+    ck_assert_int_eq(mock_stop(&m), 0);
+    return report(tmp("rep"));
+}
+
+static const char *const all_checks[] = {"status_code_conformance",
+                                         "content_type_conformance",
+                                         "response_schema_conformance",
+                                         "response_signature_valid",
+                                         "request_id_present",
+                                         "error_shape",
+                                         "retry_after_on_429",
+                                         "clarification_flow",
+                                         "amounts_consistent",
+                                         "confidence_vs_threshold",
+                                         "cost_matches_pricing",
+                                         "expectations",
+                                         NULL};
+
+static void only_failing(const cJSON *rep, const char *check, long n)
+{
+    for (int i = 0; all_checks[i]; i++) {
+        long f = failed_of(rep, all_checks[i]);
+        if (check && strcmp(all_checks[i], check) == 0)
+            ck_assert_msg(f == n, "%s failed %ld times, expected %ld", all_checks[i], f, n);
+        else
+            ck_assert_msg(f == 0, "%s failed %ld times, expected none", all_checks[i], f);
+    }
+}
+
+START_TEST(healthy_double_passes_everything)
+{
+    int code;
+    cJSON *rep = against_double("ok", 20, NULL, &code);
+    only_failing(rep, NULL, 0);
+    ck_assert_int_eq(code, 0);
+    ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 20);
+    cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(dropped_signatures_fail_the_signature_check_only)
+{
+    int code;
+    cJSON *rep = against_double("nosign", 20, NULL, &code);
+    only_failing(rep, "response_signature_valid", 20);
+    ck_assert_int_eq(code, 1);
+    /* A failure keeps the record, what was expected and a curl command with the
+     * signature headers as sent. */
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(rep, "checks"))
+    {
+        if (strcmp(json_string(c, "name"), "response_signature_valid") != 0) continue;
+        const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "examples"), 0);
+        ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(c, "examples")), 5);
+        ck_assert_ptr_nonnull(strstr(json_string(ex, "record_id"), "c-"));
+        ck_assert_ptr_nonnull(strstr(json_string(ex, "curl"), "Wechatpay-Signature: "));
+        ck_assert_ptr_nonnull(strstr(json_string(ex, "curl"), "/v3/ai/order-routing"));
+        ck_assert_ptr_nonnull(strstr(json_string(ex, "seen"), "no Wechatpay-Signature"));
+    }
+    cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(wrong_schema_fails_the_schema_check_only)
+{
+    int code;
+    cJSON *rep = against_double("badschema", 20, NULL, &code);
+    only_failing(rep, "response_schema_conformance", 20);
+    ck_assert_int_eq(code, 1);
+    cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(excluded_check_does_not_fail_the_run)
+{
+    int code;
+    const char *extra[] = {"--exclude-checks", "response_signature_valid", NULL};
+    cJSON *rep = against_double("nosign", 10, extra, &code);
+    ck_assert_int_eq(code, 0);
+    only_failing(rep, NULL, 0);
+    cJSON_Delete(rep);
+}
+END_TEST
+
+/* One request stalls 1 s while the open model keeps scheduling at 100/s with one
+ * request in flight: ~100 requests wait behind it. Their corrected latency shows the
+ * stall; measured from the actual send only one request does. */
+START_TEST(coordinated_omission_is_corrected)
+{
+    int code;
+    const char *extra[] = {"--rate", "100", "--concurrency", "1", NULL};
+    cJSON *rep = against_double("stall", 300, extra, &code);
+    ck_assert_int_eq(code, 0);
+    const cJSON *ov = cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "latency"), "overall");
+    const cJSON *cor = cJSON_GetObjectItem(ov, "corrected");
+    const cJSON *unc = cJSON_GetObjectItem(ov, "uncorrected");
+    double cp99 = cJSON_GetObjectItem(cor, "p99_us")->valuedouble;
+    double up99 = cJSON_GetObjectItem(unc, "p99_us")->valuedouble;
+    double umax = cJSON_GetObjectItem(unc, "max_us")->valuedouble;
+    ck_assert_msg(cp99 >= 500000, "corrected p99 %.0f us does not show the stall", cp99);
+    ck_assert_msg(up99 < 250000, "uncorrected p99 %.0f us shows the stall", up99);
+    ck_assert_msg(umax >= 900000, "the stalled request itself took %.0f us", umax);
+    cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(bad_lines_are_reported_and_strict_stops)
+{
+    const char *path = tmp("bad.jsonl");
+    FILE *f = fopen(path, "w");
+    fputs("{\"id\":\"x-1\",\"merchant\":\"1900000109\",\"request\":{\"method\":\"POST\","
+          "\"path\":\"/v3/ai/order-routing\",\"body\":{\"text\":\"my usual coffee\"}}}\n"
+          "this is not json\n"
+          "{\"id\":\"x-3\",\"request\":{\"path\":\"no-slash\"}}\n"
+          "{\"id\":\"x-4\",\"merchant\":\"1900000109\",\"request\":{\"path\":\"/v3/ai/ord",
+          f);
+    fclose(f);
+    const char *lenient[] = {"run", "--traffic", path, "--report", tmp("rep"), "--quiet", NULL};
+    ck_assert_int_eq(harness(lenient), 0);
+    char *err = slurp(tmp("stderr"));
+    ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:2: not valid JSON"));
+    ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:3: "));
+    ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:4: "));
+    ck_assert_ptr_nonnull(strstr(err, "truncated"));
+    free(err);
+    cJSON *rep = report(tmp("rep"));
+    const cJSON *tot = cJSON_GetObjectItem(rep, "totals");
+    ck_assert_int_eq(cJSON_GetObjectItem(tot, "bad_lines")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(tot, "records")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(rep, "input_errors")), 3);
+    cJSON_Delete(rep);
+
+    const char *strict[] = {"run", "--traffic", path, "--strict", "--quiet", NULL};
+    ck_assert_int_eq(harness(strict), 2);
+    err = slurp(tmp("stderr"));
+    ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:2: "));
+    ck_assert_ptr_null(strstr(err, "bad.jsonl:3: "));
+    free(err);
+}
+END_TEST
+
+START_TEST(usage_errors_and_unreachable_target)
+{
+    const char *bad_opt[] = {"run", "--rate", "fast", NULL};
+    ck_assert_int_eq(harness(bad_opt), 2);
+    const char *bad_check[] = {"run", "--checks", "status_code_conformance,nope", NULL};
+    ck_assert_int_eq(harness(bad_check), 2);
+    char *err = slurp(tmp("stderr"));
+    ck_assert_ptr_nonnull(strstr(err, "unknown check 'nope'"));
+    free(err);
+    const char *no_file[] = {"run", "--traffic", tmp("missing.jsonl"), NULL};
+    ck_assert_int_eq(harness(no_file), 2);
+    /* Port 1 on loopback: nothing listens there. */
+    const char *dead[] = {
+        "run", "--target", "http://127.0.0.1:1", "--traffic", coffee_traffic(3), "--quiet", NULL};
+    ck_assert_int_eq(harness(dead), 4);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("e2e_harness");
+    TCase *t = tcase_create("harness");
+    tcase_set_timeout(t, 240);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, embedded_and_spawned_mock_agree);
+    tcase_add_test(t, healthy_double_passes_everything);
+    tcase_add_test(t, dropped_signatures_fail_the_signature_check_only);
+    tcase_add_test(t, wrong_schema_fails_the_schema_check_only);
+    tcase_add_test(t, excluded_check_does_not_fail_the_run);
+    tcase_add_test(t, coordinated_omission_is_corrected);
+    tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
+    tcase_add_test(t, usage_errors_and_unreachable_target);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CHECK_MAIN(suite)
