@@ -11,6 +11,7 @@
 #include "check_main.h"
 #include "e2e.h"
 #include "json.h"
+#include "openapi.h"
 #include "scenario.h"
 #include "tokens.h"
 
@@ -519,6 +520,70 @@ START_TEST(engine_fault)
 }
 END_TEST
 
+/* ---- conformance to fixtures/openapi.yaml ---- */
+
+static void conforms(const openapi *api, const char *method, const char *path, const e2e_resp *r)
+{
+    jsonschema_error errs[4];
+    size_t n = 0;
+    char ct[96];
+    int rc = openapi_validate_response(api, method, path, (int)r->status,
+                                       e2e_header(r, "Content-Type", ct, sizeof ct), r->body,
+                                       r->len, errs, 4, &n);
+    ck_assert_msg(rc == 0, "%s %s %ld does not conform: %s (%s)", method, path, r->status,
+                  n ? errs[0].message : "?", n ? errs[0].instance_path : "");
+}
+
+START_TEST(responses_conform)
+{
+    diag d;
+    openapi *api = NULL;
+    ck_assert_int_eq(diag_init(&d, "openapi.yaml"), 0);
+    ck_assert_int_eq(openapi_load(e2e_src("fixtures/openapi.yaml"), &d, &api), 0);
+    diag_free(&d);
+    static const struct {
+        const char *key, *body;
+        long status;
+    } posts[] = {
+        {KEY,
+         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" DINNER_MSG
+         "\"}]}",
+         200},
+        {KEY,
+         "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+         "\"messages\":[{\"role\":\"user\",\"content\":\"" DINNER_MSG "\"}]}",
+         200},
+        {KEY, "{\"model\":\"gpt-4o-mini\",\"messages\":[]}", 400},
+        {"sk-nope", "{}", 401},
+        {KEY, "{\"model\":\"gpt-9\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404},
+        {LIMITED,
+         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 200},
+        {LIMITED,
+         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 429},
+        {KEY,
+         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"simulate "
+         "outage\"}]}",
+         503},
+    };
+    for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++) {
+        e2e_resp r;
+        chat_as(posts[i].key, posts[i].body, &r);
+        ck_assert_int_eq(r.status, posts[i].status);
+        conforms(api, "POST", "/v1/chat/completions", &r);
+        e2e_resp_free(&r);
+    }
+    const char *auth[] = {"Authorization: Bearer " KEY, NULL};
+    const char *gets[] = {"/v1/models", "/v1/models/gpt-4o-mini", "/v1/models/gpt-9"};
+    for (size_t i = 0; i < 3; i++) {
+        e2e_resp r;
+        ck_assert_int_eq(e2e_http(&mock, "GET", gets[i], auth, NULL, 0, &r), 0);
+        conforms(api, "GET", gets[i], &r);
+        e2e_resp_free(&r);
+    }
+    openapi_free(api);
+}
+END_TEST
+
 /* ---- the llm section, in process ---- */
 
 static int load(const char *yaml, diag *d, scenario **sc)
@@ -612,6 +677,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unauthorized);
     tcase_add_test(tc, rate_limited);
     tcase_add_test(tc, scripted_fault);
+    tcase_add_test(tc, responses_conform);
     suite_add_tcase(s, tc);
     TCase *tf = tcase_create("engine");
     tcase_set_timeout(tf, 60);
