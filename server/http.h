@@ -18,6 +18,7 @@
 
 #define HTTP_EXTRA_HEADERS 2048
 #define HTTP_RESP_KEEP_MAX (64u << 10)
+#define HTTP_ONE_WRITE_MAX (16u << 10) /* bodies up to this leave in one write with the head */
 
 struct server;
 

@@ -1,0 +1,105 @@
+/* bench-ceiling: the ceiling of wxai-mock's HTTP stack.
+ *
+ *   bench-ceiling --response FILE [--listen HOST:PORT] [--threads N]
+ *
+ * CivetWeb configured exactly as wxai-mock configures it (same options, one
+ * request handler on "/"), answering every request with the bytes of FILE (a
+ * whole HTTP/1.1 response captured from the mock, so status line, headers and
+ * body are the same) after reading the request body, and doing nothing else:
+ * no authentication, no JSON, no signing, no journal. Whatever wxai-mock does
+ * beyond this is the cost of its logic. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#define RESPONSE_MAX (256u << 10)
+#define BODY_MAX (1u << 20)
+
+static char response[RESPONSE_MAX];
+static size_t response_len;
+
+static int answer(struct mg_connection *conn, void *data)
+{
+    (void)data;
+    char buf[8192];
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    long long left = ri->content_length > 0 ? ri->content_length : 0;
+    if (left > BODY_MAX) return 413;
+    while (left > 0) {
+        int n = mg_read(conn, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
+        if (n <= 0) return 400;
+        left -= n;
+    }
+    mg_write(conn, response, response_len);
+    return 200;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:0", *threads = "8", *path = NULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--listen") == 0)
+            listen = argv[i + 1];
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = argv[i + 1];
+        else if (strcmp(argv[i], "--response") == 0)
+            path = argv[i + 1];
+    }
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        fprintf(stderr,
+                "usage: bench-ceiling --response FILE [--listen HOST:PORT] [--threads N]\n");
+        return 2;
+    }
+    response_len = fread(response, 1, sizeof response, f);
+    fclose(f);
+    if (response_len == 0 || response_len == sizeof response) {
+        fprintf(stderr, "bench-ceiling: %s is empty or larger than %u bytes\n", path,
+                RESPONSE_MAX - 1);
+        return 2;
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* The same options as server_start() in server/server.c. */
+    const char *options[] = {
+        "listening_ports",
+        listen,
+        "num_threads",
+        threads,
+        "enable_keep_alive",
+        "yes",
+        "keep_alive_timeout_ms",
+        "30000",
+        "tcp_nodelay",
+        "1",
+        "request_timeout_ms",
+        "30000",
+        NULL,
+    };
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    struct mg_context *ctx = mg_start(&cb, NULL, options);
+    if (!ctx) {
+        fprintf(stderr, "bench-ceiling: cannot listen on %s\n", listen);
+        return 1;
+    }
+    mg_set_request_handler(ctx, "/", answer, NULL);
+    struct mg_server_port ports[2];
+    if (mg_get_server_ports(ctx, 2, ports) < 1) return 1;
+    printf("{\"event\":\"listening\",\"url\":\"http://127.0.0.1:%d\",\"port\":%d}\n", ports[0].port,
+           ports[0].port);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    mg_stop(ctx);
+    return 0;
+}
