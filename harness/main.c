@@ -331,7 +331,10 @@ static int cmd_run(int argc, char **argv)
         /* The embedded default: the mock gets its own copy of the scenario (the server
          * owns and may free it), the harness keeps this one for credentials. */
         if (load_scenario(a.scenario, &embedded_sc) != 0) goto out;
-        server_options so = {.listen = "127.0.0.1:0", .threads = 16};
+        /* CivetWeb holds a worker per keep-alive connection: one per slot, plus a few
+         * spare, or requests on the extra connections wait for a keep-alive to expire. */
+        int slots = a.so.concurrency > 0 ? a.so.concurrency : 64;
+        server_options so = {.listen = "127.0.0.1:0", .threads = slots + 8};
         if (server_start(&so, embedded_sc, &srv) != 0) {
             scenario_free(embedded_sc);
             goto out;
