@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
+#include <openssl/evp.h>
+
 #include "clock.h"
 #include "ytree.h"
 
@@ -91,7 +95,8 @@ static const char *const person_keys[] = {
 static const char *const order_keys[] = {"out_trade_no", "description",  "keywords",
                                          "total",        "currency",     "at",
                                          "payer",        "participants", "category"};
-static const char *const top_keys[] = {"people", "orders"};
+static const char *const receipt_keys[] = {"file", "sha256", "order"};
+static const char *const top_keys[] = {"people", "orders", "receipts"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -226,6 +231,114 @@ static void check_refs(ctx *c, const ytree_node *root, directory *dir)
     }
 }
 
+static int hexval(int ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* SHA-256 of a fixture file named relative to the directory file. Returns 0 or -1 with an error. */
+static int hash_file(ctx *c, const ytree_node *n, const char *path, const char *dir_file,
+                     const char *rel, unsigned char sha[32])
+{
+    char full[1024], msg[1200];
+    const char *slash = strrchr(dir_file, '/');
+    if (rel[0] == '/' || !slash)
+        snprintf(full, sizeof full, "%s", rel);
+    else
+        snprintf(full, sizeof full, "%.*s/%s", (int)(slash - dir_file), dir_file, rel);
+    FILE *f = fopen(full, "rb");
+    if (!f) {
+        snprintf(msg, sizeof msg, "cannot open %s: %s", full, strerror(errno));
+        bad(c, n, path, msg);
+        return -1;
+    }
+    unsigned char *buf = malloc(DIRECTORY_RECEIPT_MAX_BYTES + 1);
+    size_t len = buf ? fread(buf, 1, DIRECTORY_RECEIPT_MAX_BYTES + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    unsigned int outlen = 0;
+    int rc = -1;
+    if (!buf)
+        c->oom = 1;
+    else if (err)
+        bad(c, n, path, "cannot read the file");
+    else if (len > DIRECTORY_RECEIPT_MAX_BYTES)
+        bad(c, n, path, "file is larger than an attachment can be (6 MiB)");
+    else if (EVP_Digest(buf, len, sha, &outlen, EVP_sha256(), NULL) != 1 || outlen != 32)
+        bad(c, n, path, "cannot hash the file");
+    else
+        rc = 0;
+    free(buf);
+    return rc;
+}
+
+static void load_receipts(ctx *c, const ytree_node *list, const char *dir_file, directory *dir)
+{
+    char path[64], fp[96];
+    if (list->kind != YT_SEQ || list->nitems > DIRECTORY_MAX_RECEIPTS) {
+        bad(c, list, "receipts", "must be a list of at most 256 {file | sha256, order}");
+        return;
+    }
+    if (!list->nitems) return;
+    if (!(dir->receipts = calloc(list->nitems, sizeof *dir->receipts))) {
+        c->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < list->nitems; i++) {
+        const ytree_node *n = list->items[i], *v;
+        directory_receipt *r = &dir->receipts[dir->nreceipts];
+        int ok = 1;
+        snprintf(path, sizeof path, "receipts[%zu]", i);
+        if (n->kind != YT_MAP) {
+            bad(c, n, path, "must be a mapping {file | sha256, order}");
+            continue;
+        }
+        c->errors += ytree_check_keys(n, receipt_keys, NELEM(receipt_keys), c->d);
+        const ytree_node *file = ytree_get(n, "file"), *sha = ytree_get(n, "sha256");
+        if (!file == !sha) {
+            bad(c, n, path, "give exactly one of 'file' or 'sha256'");
+            ok = 0;
+        }
+        if (file) {
+            snprintf(fp, sizeof fp, "%s.file", path);
+            if (!(r->file = get_str(c, file, fp)) ||
+                hash_file(c, file, fp, dir_file, r->file, r->sha256) != 0)
+                ok = 0;
+        } else if (sha) {
+            snprintf(fp, sizeof fp, "%s.sha256", path);
+            int good = sha->kind == YT_SCALAR && sha->len == 64;
+            for (size_t k = 0; good && k < 32; k++) {
+                int hi = hexval(sha->str[2 * k]), lo = hexval(sha->str[2 * k + 1]);
+                good = hi >= 0 && lo >= 0;
+                r->sha256[k] = (unsigned char)(hi << 4 | lo);
+            }
+            if (!good) {
+                bad(c, sha, fp, "must be 64 hexadecimal digits");
+                ok = 0;
+            }
+        }
+        snprintf(fp, sizeof fp, "%s.order", path);
+        if ((v = need(c, n, "order", path))) {
+            char *no = get_str(c, v, fp);
+            if (no && !(r->order = directory_order_by_no(dir, no))) {
+                char msg[320];
+                snprintf(msg, sizeof msg, "no order with out_trade_no '%s'", no);
+                bad(c, v, fp, msg);
+            }
+            free(no);
+        }
+        if (!ok || !r->order) {
+            free(r->file);
+            memset(r, 0, sizeof *r);
+            continue;
+        }
+        dir->nreceipts++;
+    }
+}
+
 int directory_load(const char *path, diag *d, directory **out)
 {
     *out = NULL;
@@ -276,6 +389,8 @@ int directory_load(const char *path, diag *d, directory **out)
             load_order(&c, orders->items[i], i, &dir->orders[i]);
     }
     if (!c.errors && !c.oom) check_refs(&c, root, dir);
+    const ytree_node *receipts = ytree_get(root, "receipts");
+    if (receipts && !c.errors && !c.oom) load_receipts(&c, receipts, path, dir);
 out:
     ytree_free(root);
     if (c.oom) diag_add(d, 0, 0, "out of memory");
@@ -310,6 +425,9 @@ void directory_free(directory *dir)
             free(o->participants[k]);
         free(o->category);
     }
+    for (size_t i = 0; i < dir->nreceipts; i++)
+        free(dir->receipts[i].file);
+    free(dir->receipts);
     free(dir->people);
     free(dir->orders);
     free(dir);
@@ -350,5 +468,23 @@ const directory_person *directory_person_by_openid(const directory *dir, const c
     if (!dir || !openid) return NULL;
     for (size_t i = 0; i < dir->npeople; i++)
         if (dir->people[i].openid && !strcmp(dir->people[i].openid, openid)) return &dir->people[i];
+    return NULL;
+}
+
+const directory_receipt *directory_receipt_by_sha256(const directory *dir,
+                                                     const unsigned char sha256[32])
+{
+    if (!dir || !sha256) return NULL;
+    for (size_t i = 0; i < dir->nreceipts; i++)
+        if (!memcmp(dir->receipts[i].sha256, sha256, 32)) return &dir->receipts[i];
+    return NULL;
+}
+
+const directory_order *directory_order_by_no(const directory *dir, const char *out_trade_no)
+{
+    if (!dir || !out_trade_no) return NULL;
+    for (size_t i = 0; i < dir->norders; i++)
+        if (dir->orders[i].out_trade_no && !strcmp(dir->orders[i].out_trade_no, out_trade_no))
+            return &dir->orders[i];
     return NULL;
 }

@@ -40,11 +40,23 @@ typedef struct directory_order {
     char *category;                        /* e.g. "real_estate_deposit"; may be NULL */
 } directory_order;
 
+/* A known attachment (a receipt photo): its SHA-256 and the order it shows. */
+typedef struct directory_receipt {
+    unsigned char sha256[32];
+    const directory_order *order; /* borrowed from the same directory */
+    char *file;                   /* as written in the fixture, or NULL when given by sha256 */
+} directory_receipt;
+
+#define DIRECTORY_MAX_RECEIPTS 256
+#define DIRECTORY_RECEIPT_MAX_BYTES (6u << 20) /* the largest attachment a request can carry */
+
 typedef struct directory {
     directory_person *people;
     size_t npeople;
     directory_order *orders;
     size_t norders;
+    directory_receipt *receipts; /* receipts[]: {file | sha256, order} */
+    size_t nreceipts;
 } directory;
 
 /* Load a directory file. On success *out is owned by the caller (directory_free);
@@ -57,6 +69,11 @@ void directory_free(directory *dir);
  * Writes up to cap borrowed pointers to out and returns how many matched in total. */
 size_t directory_find_people(const directory *dir, const char *name, size_t len,
                              const directory_person **out, size_t cap);
+/* Receipt whose bytes hash to sha256, or NULL (borrowed). */
+const directory_receipt *directory_receipt_by_sha256(const directory *dir,
+                                                     const unsigned char sha256[32]);
+/* Order with this out_trade_no, or NULL (borrowed). */
+const directory_order *directory_order_by_no(const directory *dir, const char *out_trade_no);
 /* Person with this openid, or NULL (borrowed). */
 const directory_person *directory_person_by_openid(const directory *dir, const char *openid);
 

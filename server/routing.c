@@ -11,6 +11,7 @@
 #include "json.h"
 #include "model.h"
 #include "money.h"
+#include "receipt.h"
 #include "server.h"
 #include "tokens.h"
 
@@ -29,6 +30,13 @@ typedef struct request {
     int64_t ref_unix;
     int ref_offset;
     double threshold;
+    /* multimodal: what the attachments added (docs/fraud.md, "Receipts") */
+    const char *modality;     /* "text", "image" or "audio" */
+    int64_t text_tokens;      /* of the text the client wrote */
+    int64_t attachment_tokens;
+    double confidence_cap;    /* below 1 when an attachment could not be read */
+    size_t nattachments;
+    char merged[TEXT_MAX_CHARS * 4 + 64]; /* text plus the order a receipt shows */
 } request;
 
 static cJSON *field_detail(const char *field, const char *issue)
@@ -56,6 +64,32 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
+/* A recognised receipt is read as its order: the order number joins the text so the model
+ * resolves it like any order it is told about. Unreadable attachments cap the confidence. */
+static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, request *r)
+{
+    receipt_info ri;
+    char field[64], issue[160];
+    if (receipt_read(att, req->sc->dir, &ri, field, sizeof field, issue, sizeof issue) != 0)
+        return param_error(req, field, issue);
+    r->modality = ri.modality;
+    r->attachment_tokens = ri.tokens;
+    r->nattachments = ri.count;
+    if (ri.order) {
+        /* a photo alone: whoever paid the bill shares it, anyone else pays it back */
+        const char *me = json_string(cJSON_GetObjectItemCaseSensitive(body, "payer"), "openid");
+        int mine = me && ri.order->payer && !strcmp(me, ri.order->payer);
+        snprintf(r->merged, sizeof r->merged, "%s %s",
+                 r->text ? r->text : mine ? "split the bill" : "pay", ri.order->out_trade_no);
+    } else {
+        snprintf(r->merged, sizeof r->merged, "%s", r->text ? r->text : "pay");
+        r->confidence_cap = r->text ? 0.6 : 0.3;
+    }
+    r->text = r->merged;
+    r->len = strlen(r->merged);
+    return 0;
+}
+
 /* Checks the body against the contract and fills *r; sends 400 and returns -1 otherwise. */
 static int request_parse(http_req *req, const cJSON *body, request *r)
 {
@@ -66,15 +100,19 @@ static int request_parse(http_req *req, const cJSON *body, request *r)
     const cJSON *att = cJSON_GetObjectItemCaseSensitive(body, "attachments");
     if (text && !cJSON_IsString(text)) return param_error(req, "/text", "must be a string");
     if (att && !cJSON_IsArray(att)) return param_error(req, "/attachments", "must be an array");
-    if (!text && cJSON_GetArraySize(att) > 0)
-        return param_error(req, "/attachments",
-                           "attachments without text are not supported by this build yet");
-    if (!text) return param_error(req, "/text", "required (1 to 4000 characters)");
-    size_t chars = utf8_chars(text->valuestring);
-    if (chars == 0 || chars > TEXT_MAX_CHARS)
-        return param_error(req, "/text", "must be 1 to 4000 characters");
-    r->text = text->valuestring;
-    r->len = strlen(text->valuestring);
+    r->modality = "text";
+    r->confidence_cap = 1.0;
+    if (!text && cJSON_GetArraySize(att) == 0)
+        return param_error(req, "/text", "required (1 to 4000 characters) unless attachments are sent");
+    if (text) {
+        size_t chars = utf8_chars(text->valuestring);
+        if (chars == 0 || chars > TEXT_MAX_CHARS)
+            return param_error(req, "/text", "must be 1 to 4000 characters");
+        r->text = text->valuestring;
+        r->len = strlen(text->valuestring);
+        r->text_tokens = tokens_estimate(r->text, r->len);
+    }
+    if (cJSON_GetArraySize(att) > 0 && read_attachments(req, body, att, r) != 0) return -1;
 
     const cJSON *locale = cJSON_GetObjectItemCaseSensitive(body, "locale");
     if (locale && !cJSON_IsNull(locale)) {
@@ -110,16 +148,18 @@ static int request_parse(http_req *req, const cJSON *body, request *r)
     return 0;
 }
 
-static void add_usage_cost(http_req *req, cJSON *root, int64_t in_tokens, int64_t out_tokens)
+static void add_usage_cost(http_req *req, cJSON *root, const request *r, int64_t out_tokens)
 {
     const scenario_pricing *p = &req->sc->pricing;
-    int64_t cost = 0;
+    int64_t cost = 0, in_tokens = r->text_tokens + r->attachment_tokens;
+    int multimodal = strcmp(r->modality, "text") != 0;
     cJSON *usage = cJSON_AddObjectToObject(root, "usage");
     json_add_int(usage, "input_tokens", in_tokens);
     json_add_int(usage, "output_tokens", out_tokens);
     json_add_int(usage, "total_tokens", in_tokens + out_tokens);
-    cJSON_AddStringToObject(usage, "modality", "text");
-    if (money_token_cost(in_tokens + out_tokens, p->order_routing_per_1k_tokens_micros, 1, &cost))
+    cJSON_AddStringToObject(usage, "modality", r->modality);
+    if (money_token_cost(in_tokens + out_tokens, p->order_routing_per_1k_tokens_micros,
+                         multimodal ? p->multimodal_multiplier : 1, &cost))
         cost = 0;
     cJSON *c = cJSON_AddObjectToObject(root, "cost");
     json_add_int(c, "amount_micros", cost);
@@ -218,7 +258,7 @@ static int send_result(http_req *req, const request *r, cJSON *intent, double co
     cJSON *model = cJSON_AddObjectToObject(root, "model");
     cJSON_AddStringToObject(model, "name", MODEL_NAME);
     cJSON_AddStringToObject(model, "version", engine_req_version_id(req, ENDPOINT_ORDER_ROUTING));
-    add_usage_cost(req, root, tokens_estimate(r->text, r->len), out_tokens);
+    add_usage_cost(req, root, r, out_tokens);
     rc = http_send_json(req, 200, root);
 out:
     cJSON_Delete(intent);
@@ -240,7 +280,7 @@ static int send_clarification(http_req *req, const clarify_entry *e, const reque
     partial = NULL;
     cJSON_AddNumberToObject(root, "confidence", json_round(confidence, 4));
     add_time(root, "expires_at", e->expires_s);
-    add_usage_cost(req, root, tokens_estimate(r->text, r->len), tokens_of_json(questions));
+    add_usage_cost(req, root, r, tokens_of_json(questions));
     http_add_header(req, "Location", "/v3/ai/order-routing/clarifications/%s", e->id);
     rc = http_send_json(req, 202, root);
 out:
@@ -351,6 +391,7 @@ static int run_model(http_req *req, const request *r, clarify_entry *e, const cJ
     double confidence = rule && rule->has_confidence
                             ? rule->confidence
                             : engine_req_confidence(req, ENDPOINT_ORDER_ROUTING, res->confidence);
+    if (confidence > r->confidence_cap) confidence = r->confidence_cap;
     if (res->nquestions) {
         cJSON *qs = intent_questions_json(res->questions, res->nquestions);
         rc = qs ? ask(req, e, r, qs, intent_to_json(res), confidence)
@@ -386,25 +427,50 @@ int routing_create(http_req *req, const cJSON *body)
     int rc;
 
     if (request_parse(req, body, &r) != 0) return -1;
+    /* the route reads up to the attachment cap; a text-only body keeps the smaller one */
+    if (r.nattachments == 0 && req->body_len > (size_t)req->sc->defaults.max_body_bytes) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than the limit of %lld bytes",
+                 (long long)req->sc->defaults.max_body_bytes);
+        return http_error(req, 413, "REQUEST_TOO_LARGE", msg, NULL);
+    }
     memset(&e, 0, sizeof e);
     snprintf(e.mchid, sizeof e.mchid, "%s", req->merchant->mchid);
     e.expires_s = clock_now_s() + req->sc->defaults.clarification_ttl_s;
     e.request = req->body;
+    /* A clarification keeps the request as the model read it, without the attachments'
+     * megabytes: the answers are text. */
+    cJSON *slim = NULL;
+    char *slim_text = NULL;
+    if (r.nattachments) {
+        slim = cJSON_Duplicate(body, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(slim, "attachments");
+        cJSON_DeleteItemFromObjectCaseSensitive(slim, "text");
+        if (slim && cJSON_AddStringToObject(slim, "text", r.text)) slim_text = json_print(slim);
+        cJSON_Delete(slim);
+        if (!slim_text) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+        e.request = slim_text;
+    }
 
     const scenario_rule *rule = scenario_rule_match(req->sc, "order_routing", req->merchant->mchid,
                                                     r.text, r.len, r.locale);
     if (rule && rule->error_status) {
         if (rule->error_status == 503 || rule->error_status == 429)
             http_add_header(req, "Retry-After", "%d", 1);
-        return http_error(req, rule->error_status, rule->error_code, rule->error_message, NULL);
+        rc = http_error(req, rule->error_status, rule->error_code, rule->error_message, NULL);
+        goto out;
     }
     if (rule && rule->nquestions) {
         /* The model's best guess so far is the partial intent the client can show. */
         model_result *res = malloc(sizeof *res);
-        if (!res) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+        if (!res) {
+            rc = http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
+            goto out;
+        }
         if (parse_request(req, &r, NULL, res) != 0) {
             free(res);
-            return -1;
+            rc = -1;
+            goto out;
         }
         cJSON *qs = rule_questions_json(rule);
         e.rule = rule->name;
@@ -414,11 +480,16 @@ int routing_create(http_req *req, const cJSON *body)
         free(res);
         e.request = e.rule = NULL;
         free(e.questions);
-        return rc;
+        goto out;
     }
-    if (rule && rule->intent) return send_rule_intent(req, &r, rule);
+    if (rule && rule->intent) {
+        rc = send_rule_intent(req, &r, rule);
+        goto out;
+    }
     rc = run_model(req, &r, &e, NULL, rule);
     free(e.questions);
+out:
+    free(slim_text);
     return rc;
 }
 

@@ -140,8 +140,11 @@ static void serve(http_req *req, server *s)
 {
     const route *r = route_find(req);
     cJSON *json = NULL;
-    size_t cap =
-        r && r->body == BODY_FORM ? FORM_BODY_MAX : (size_t)req->sc->defaults.max_body_bytes;
+    /* order routing may carry attachments: its body may be as large as their cap */
+    size_t cap = r && r->body == BODY_FORM ? FORM_BODY_MAX
+                 : r && r->fn == routing_create
+                     ? (size_t)req->sc->defaults.max_attachment_body_bytes
+                     : (size_t)req->sc->defaults.max_body_bytes;
     if (!r) return;
     if (r->is_signed == ROUTE_ADMIN && admin_authorize(req) != 0) return;
 

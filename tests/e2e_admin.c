@@ -521,6 +521,43 @@ START_TEST(metrics_add_up)
 }
 END_TEST
 
+/* A fraud explanation is journaled while valid and never given out once
+ * its 30 days have passed on the mock's clock. */
+START_TEST(expired_explanations_stripped)
+{
+    e2e_resp r;
+    ck_assert_int_eq(
+        e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST", "/v3/ai/fraud-score",
+                   "{\"transaction\":{\"amount\":{\"total\":50000,\"currency\":\"CNY\"},"
+                   "\"payer\":{\"openid\":\"o_alice\"},\"payee\":{\"openid\":\"o_mallory\"},"
+                   "\"channel\":\"p2p\"},\"chat\":[{\"from\":\"payee\",\"text\":\"please "
+                   "hurry, it's urgent!!\"}]}",
+                   0, NULL, &r),
+        0);
+    ck_assert_int_eq(r.status, 200);
+    const char *expl = json_string(r.json, "explanation");
+    ck_assert_ptr_nonnull(expl);
+    ck_assert_ptr_nonnull(json_string(r.json, "explanation_expires_at"));
+    char *said = strdup(expl);
+    e2e_resp_free(&r);
+
+    admin("GET", "/__admin/requests", NULL, NULL, &r);
+    ck_assert_ptr_nonnull(strstr(r.body, said));
+    e2e_resp_free(&r);
+    admin_json("/__admin/clock", "{\"advance_ms\":2592001000}", &r); /* 30 days and a second */
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
+    admin("GET", "/__admin/requests", NULL, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_null(strstr(r.body, said));
+    ck_assert_ptr_null(strstr(r.body, "\"explanation\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "explanation_expires_at"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"risk_score\""));
+    e2e_resp_free(&r);
+    free(said);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("e2e_admin");
@@ -535,6 +572,7 @@ static Suite *suite(void)
     tcase_add_test(tc, requests_journal);
     tcase_add_test(tc, reset);
     tcase_add_test(tc, metrics_add_up);
+    tcase_add_test(tc, expired_explanations_stripped);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
