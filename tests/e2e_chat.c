@@ -31,6 +31,11 @@ static void setup_faults(void)
     ck_assert_int_eq(mock_start(e2e_src("tests/data/chat_faults.yaml"), NULL, &mock), 0);
 }
 
+static void setup_default(void)
+{
+    ck_assert_int_eq(mock_start(e2e_src("scenarios/default.yaml"), NULL, &mock), 0);
+}
+
 static void teardown(void)
 {
     ck_assert_int_eq(mock_stop(&mock), 0);
@@ -520,6 +525,22 @@ START_TEST(engine_fault)
 }
 END_TEST
 
+START_TEST(default_scenario_key)
+{
+    e2e_resp r;
+    chat_as("sk-test-wxai-mock-0123456789abcdef",
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" DINNER_MSG
+            "\"}]}",
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(header_long(&r, "x-ratelimit-limit-requests"), 500);
+    cJSON *intent = cJSON_Parse(content_of(&r));
+    ck_assert_str_eq(json_string(intent, "type"), "split_bill");
+    cJSON_Delete(intent);
+    e2e_resp_free(&r);
+}
+END_TEST
+
 /* ---- conformance to fixtures/openapi.yaml ---- */
 
 static void conforms(const openapi *api, const char *method, const char *path, const e2e_resp *r)
@@ -684,6 +705,11 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tf, setup_faults, teardown);
     tcase_add_test(tf, engine_fault);
     suite_add_tcase(s, tf);
+    TCase *td = tcase_create("default");
+    tcase_set_timeout(td, 60);
+    tcase_add_checked_fixture(td, setup_default, teardown);
+    tcase_add_test(td, default_scenario_key);
+    suite_add_tcase(s, td);
     TCase *tl = tcase_create("scenario");
     tcase_add_test(tl, llm_section);
     suite_add_tcase(s, tl);
