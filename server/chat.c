@@ -298,6 +298,14 @@ int chat_limiter_new(size_t slots, chat_limiter **out)
     return 0;
 }
 
+void chat_limiter_clear(chat_limiter *l)
+{
+    if (!l) return;
+    pthread_mutex_lock(&l->mu);
+    memset(l->slots, 0, l->nslots * sizeof *l->slots);
+    pthread_mutex_unlock(&l->mu);
+}
+
 void chat_limiter_free(chat_limiter *l)
 {
     if (!l) return;

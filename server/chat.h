@@ -69,6 +69,8 @@ int64_t chat_prompt_tokens(const cJSON *messages);
 
 /* New limiter holding at most `slots` keys (caller frees). Returns 0 or -1. */
 int chat_limiter_new(size_t slots, chat_limiter **out);
+/* Forget every bucket (admin reset, scenario reload): each key starts full again. */
+void chat_limiter_clear(chat_limiter *l);
 /* Free a limiter; l may be NULL. */
 void chat_limiter_free(chat_limiter *l);
 

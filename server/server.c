@@ -394,6 +394,7 @@ int server_reload(server *s, scenario *sc)
     /* The last request still holding the old scenario frees it. */
     scenario_release(old);
     metrics_reload(s->metrics, 1);
+    chat_limiter_clear(s->chat_limits); /* like the engine's buckets, chat's start again */
     return 0;
 }
 
@@ -403,4 +404,5 @@ void server_reset(server *s)
     nonce_cache_clear(s->nonces);
     clarify_clear(s->clarifications);
     metrics_reset(s->metrics);
+    chat_limiter_clear(s->chat_limits);
 }

@@ -491,6 +491,17 @@ START_TEST(rate_limited)
     chat_as(LIMITED, ok, &r);
     ck_assert_int_eq(r.status, 200);
     e2e_resp_free(&r);
+
+    /* an admin reset fills every bucket again */
+    chat_as(LIMITED, ok, &r);
+    ck_assert_int_eq(r.status, 429);
+    e2e_resp_free(&r);
+    ck_assert_int_eq(e2e_http(&mock, "POST", "/__admin/reset", NULL, NULL, 0, &r), 0);
+    ck_assert_int_lt(r.status, 300);
+    e2e_resp_free(&r);
+    chat_as(LIMITED, ok, &r);
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
 }
 END_TEST
 
