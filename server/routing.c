@@ -426,14 +426,17 @@ int routing_create(http_req *req, const cJSON *body)
     clarify_entry e;
     int rc;
 
-    if (request_parse(req, body, &r) != 0) return -1;
-    /* the route reads up to the attachment cap; a text-only body keeps the smaller one */
-    if (r.nattachments == 0 && req->body_len > (size_t)req->sc->defaults.max_body_bytes) {
+    /* the route reads up to the attachment cap; a body without attachments keeps the
+     * smaller one, checked before its fields so the status says what is wrong */
+    if (req->body_len > (size_t)req->sc->defaults.max_body_bytes &&
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "attachments")) == 0) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is larger than the limit of %lld bytes",
                  (long long)req->sc->defaults.max_body_bytes);
+        http_add_header(req, "Connection", "close");
         return http_error(req, 413, "REQUEST_TOO_LARGE", msg, NULL);
     }
+    if (request_parse(req, body, &r) != 0) return -1;
     memset(&e, 0, sizeof e);
     snprintf(e.mchid, sizeof e.mchid, "%s", req->merchant->mchid);
     e.expires_s = clock_now_s() + req->sc->defaults.clarification_ttl_s;
