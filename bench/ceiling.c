@@ -21,6 +21,16 @@
 static char response[RESPONSE_MAX];
 static size_t response_len;
 
+/* wxai-harness asks for a token before it sends anything. */
+#define TOKEN_BODY                                                                                 \
+    "{\"access_token\":\"bench\",\"token_type\":\"Bearer\",\"expires_in\":7200,"                   \
+    "\"scope\":\"ai_payment_intelligence\"}"
+static const char token_response[] = "HTTP/1.1 200 OK\r\n"
+                                     "Content-Type: application/json; charset=utf-8\r\n"
+                                     "Cache-Control: no-store\r\n"
+                                     "Request-ID: 00000000-0000-4000-8000-000000000000\r\n"
+                                     "Content-Length: %d\r\n\r\n%s";
+
 static int answer(struct mg_connection *conn, void *data)
 {
     (void)data;
@@ -32,6 +42,12 @@ static int answer(struct mg_connection *conn, void *data)
         int n = mg_read(conn, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
         if (n <= 0) return 400;
         left -= n;
+    }
+    if (strcmp(ri->local_uri, "/v3/oauth2/token") == 0) {
+        char tok[512];
+        int n = snprintf(tok, sizeof tok, token_response, (int)strlen(TOKEN_BODY), TOKEN_BODY);
+        mg_write(conn, tok, (size_t)n);
+        return 200;
     }
     mg_write(conn, response, response_len);
     return 200;
