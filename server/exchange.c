@@ -42,6 +42,7 @@ void exchange_observe(journal *j, metrics *m, const http_req *req, int64_t elaps
             .status = req->status,
             .response = resp,
             .response_len = req->resp_len,
+            .response_text = req->resp_body,
         };
         journal_add(j, &x);
     }

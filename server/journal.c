@@ -147,8 +147,10 @@ static void add_body(cJSON *request, const journal_exchange *x)
 }
 
 /* Everything but id and at_ms, which are assigned under the lock so that the
- * file's lines come in id order. */
-static cJSON *build(const journal_exchange *x)
+ * file's lines come in id order. raw_ok: the response tree is unchanged from
+ * response_text, which then goes in as it was sent instead of being printed
+ * again (printing is most of a record's cost: cJSON prints each double twice). */
+static cJSON *build(const journal_exchange *x, int raw_ok)
 {
     cJSON *rec = cJSON_CreateObject();
     if (!rec) return NULL;
@@ -166,7 +168,10 @@ static cJSON *build(const journal_exchange *x)
     add_body(req, x);
     cJSON *resp = cJSON_AddObjectToObject(rec, "response");
     cJSON_AddNumberToObject(resp, "status", x->status);
-    if (x->response)
+    /* A line break would split the JSONL record. */
+    if (x->response && raw_ok && x->response_text && !strpbrk(x->response_text, "\r\n"))
+        cJSON_AddRawToObject(resp, "body", x->response_text);
+    else if (x->response)
         cJSON_AddItemReferenceToObject(resp, "body", x->response);
     else if (x->response_len)
         json_add_int(resp, "body_omitted_bytes", (int64_t)x->response_len);
@@ -225,8 +230,8 @@ int journal_add(journal *j, const journal_exchange *x)
     char *full = NULL, *small = NULL, prefix[ID_PREFIX_MAX];
     int rc = -1;
     if (!j) return -1;
-    if (x->response) journal_strip_expired(x->response, clock_now_s(), &expl_s);
-    cJSON *rec = build(x);
+    int stripped = x->response ? journal_strip_expired(x->response, clock_now_s(), &expl_s) : 0;
+    cJSON *rec = build(x, stripped == 0);
     if (!rec || !(full = json_print(rec))) goto out;
     if (strlen(full) > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, x))) goto out;
 

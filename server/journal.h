@@ -36,6 +36,7 @@ typedef struct journal_exchange {
     int status;
     cJSON *response; /* parsed response body or NULL; expired explanations are removed from it */
     size_t response_len; /* bytes of the response body sent */
+    const char *response_text; /* the body response was parsed from (NUL-terminated), or NULL */
 } journal_exchange;
 
 /* New journal holding `capacity` records in memory (0: none) and appending to
