@@ -11,6 +11,7 @@
 #include "check_main.h"
 #include "e2e.h"
 #include "json.h"
+#include "openapi.h"
 
 #define OTHER_MCHID "1900000300"
 #define OTHER_SECRET "s3cr3t-other-1900000300"
@@ -18,16 +19,36 @@
 #define OTHER_KEY "other-key-0123456789abcdef0123"
 
 static mock_proc mock;
+static openapi *api; /* every response checked against fixtures/openapi.yaml */
 static char token[512];
+
+/* The response conforms to what fixtures/openapi.yaml documents for it. */
+static void conforms(const char *method, const char *path, const e2e_resp *r)
+{
+    jsonschema_error errs[4];
+    size_t n = 0;
+    char ct[96];
+    int rc = openapi_validate_response(api, method, path, (int)r->status,
+                                       e2e_header(r, "Content-Type", ct, sizeof ct), r->body,
+                                       r->len, errs, 4, &n);
+    ck_assert_msg(rc == 0, "%s %s %ld does not conform: %s (%s)", method, path, r->status,
+                  n ? errs[0].message : "?", n ? errs[0].instance_path : "");
+}
 
 static void setup(void)
 {
+    diag d;
+    ck_assert_int_eq(diag_init(&d, "openapi.yaml"), 0);
+    ck_assert_int_eq(openapi_load(e2e_src("fixtures/openapi.yaml"), &d, &api), 0);
+    diag_free(&d);
     ck_assert_int_eq(mock_start(e2e_src("tests/data/fraud.yaml"), NULL, &mock), 0);
     ck_assert_int_eq(e2e_token(&mock, DEMO_MCHID, DEMO_SECRET, NULL, token, sizeof token), 0);
 }
 
 static void teardown(void)
 {
+    openapi_free(api);
+    api = NULL;
     ck_assert_int_eq(mock_stop(&mock), 0);
 }
 
@@ -36,6 +57,7 @@ static void call(const char *method, const char *path, const char *body, e2e_res
     ck_assert_int_eq(
         e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, method, path, body, 0, NULL, r), 0);
     ck_assert(e2e_response_signed(r, DEMO_KEY_A));
+    conforms(method, path, r);
 }
 
 /* A request that triggers nothing: Alice pays Bob a usual amount from her own
