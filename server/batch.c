@@ -110,10 +110,10 @@ int batch_put(batch_store *s, const char *mchid, size_t count, char *results, in
         int64_t soonest = INT64_MAX;
         for (size_t i = 0; i < s->cap; i++)
             if (s->slots[i].used && s->slots[i].ready_ms < soonest) soonest = s->slots[i].ready_ms;
-        if (retry_s && soonest != INT64_MAX)
-            *retry_s = (int)((soonest - now_ms + 999) / 1000) > 0
-                           ? (int)((soonest - now_ms + 999) / 1000)
-                           : 1;
+        if (retry_s && soonest != INT64_MAX) {
+            int64_t wait_s = (soonest - now_ms + 999) / 1000;
+            *retry_s = wait_s > 0 ? (int)wait_s : 1;
+        }
         free(results);
         rc = BATCH_EFULL;
         goto out;
