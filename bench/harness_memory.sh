@@ -5,8 +5,10 @@
 #   bench/harness_memory.sh [BUILD_DIR] [LINES]
 #
 # Generates LINES records (default 1,000,000) by repeating the retail-day
-# recording, replays them against the embedded mock as fast as possible
-# (closed model), and prints max RSS for a 10,000-line and the full file.
+# recording and replays them as fast as possible (closed model, 32 slots),
+# printing max RSS for a 10,000-line file and the full one: once with the
+# mock in-process (the embedded default: both programs in one process) and
+# once against a separately started wxai-mock (the harness alone).
 set -eu
 BUILD=${1:-build}
 LINES=${2:-1000000}
@@ -31,13 +33,19 @@ with open(out, "w", encoding="utf-8") as f:
 PY
 head -n 10000 "$TMP/big.jsonl" > "$TMP/small.jsonl"
 
+MOCK=$BUILD/wxai-mock
+# Exit status 1 (a check failed) is not a failure of the benchmark.
 rss() {
-    /usr/bin/time -f "%M" -o "$TMP/rss" "$HARNESS" run --traffic "$1" --policy direct \
+    /usr/bin/time -f "%M" -o "$TMP/rss" "$HARNESS" run --traffic "$@" --policy direct \
         --concurrency 32 --quiet --report "$TMP/rep" >/dev/null 2>&1 || true
-    cat "$TMP/rss"
+    tail -n 1 "$TMP/rss"
 }
-SMALL=$(rss "$TMP/small.jsonl")
-BIG=$(rss "$TMP/big.jsonl")
-echo "lines      max_rss_kib"
-echo "10000      $SMALL"
-echo "$LINES    $BIG"
+"$MOCK" --threads 48 > "$TMP/mock.out" &
+MOCK_PID=$!
+trap 'kill $MOCK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+sleep 1
+URL=$(head -n 1 "$TMP/mock.out" | sed 's/.*"url":"\([^"]*\)".*/\1/')
+
+echo "lines      embedded_max_rss_kib  harness_alone_max_rss_kib"
+echo "10000      $(rss "$TMP/small.jsonl")  $(rss "$TMP/small.jsonl" --target "$URL")"
+echo "$LINES    $(rss "$TMP/big.jsonl")  $(rss "$TMP/big.jsonl" --target "$URL")"
