@@ -157,6 +157,19 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
                  path_has_prefix(req, "/v1/") ? "\r\n" : "", sig_headers, req->extra);
     if (n < 0 || (size_t)n >= head_cap) return -1;
     req->status = status;
+    /* The journal and the metrics see the answer before the client does, so a
+     * client reading /__admin/requests right after its answer finds it there. */
+    req->resp_len = body ? len : 0;
+    if (body && len && len <= HTTP_RESP_KEEP_MAX && !req->resp_body && content_type &&
+        strncmp(content_type, "application/json", 16) == 0 && (req->resp_body = malloc(len + 1))) {
+        memcpy(req->resp_body, body, len);
+        req->resp_body[len] = '\0';
+    }
+    if (req->observe) {
+        void (*observe)(http_req *) = req->observe;
+        req->observe = NULL;
+        observe(req);
+    }
     int one_write = body && len && len <= HTTP_ONE_WRITE_MAX && !req->truncate_body;
     if (one_write) memcpy(head + n, body, len);
     if (mg_write(req->conn, head, (size_t)n + (one_write ? len : 0)) !=
@@ -169,13 +182,6 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
         return mg_write(req->conn, body, len / 2) == (int)(len / 2) ? 0 : -1;
     }
     if (!one_write && body && len && mg_write(req->conn, body, len) != (int)len) return -1;
-    /* The journal and the metrics read the answer after the handler returns. */
-    req->resp_len = body ? len : 0;
-    if (body && len && len <= HTTP_RESP_KEEP_MAX && !req->resp_body && content_type &&
-        strncmp(content_type, "application/json", 16) == 0 && (req->resp_body = malloc(len + 1))) {
-        memcpy(req->resp_body, body, len);
-        req->resp_body[len] = '\0';
-    }
     return 0;
 }
 

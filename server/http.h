@@ -43,6 +43,9 @@ typedef struct http_req {
     int truncate_body;                     /* fault: send half the body, then close */
     char *resp_body; /* owned copy of a JSON body sent (up to HTTP_RESP_KEEP_MAX), for exchange.c */
     size_t resp_len; /* bytes of the body sent, kept or not */
+    int64_t start_ms; /* clock_mono_ms() at arrival */
+    /* journal and metrics (server.c); run once, by http_send before the answer leaves */
+    void (*observe)(struct http_req *);
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };

@@ -191,13 +191,14 @@ int main(int argc, char **argv)
         scenario_free(sc);
         return 1;
     }
-    printf("{\"event\":\"listening\",\"url\":\"%s\",\"port\":%d,\"scenario\":\"%s\",\"pid\":%d}\n",
-           server_url(srv), server_port(srv), scenario_path, (int)getpid());
-    fflush(stdout);
-
+    /* Watching starts before "listening" is announced, so a change made by
+     * whoever waits for that line is never missed. */
     watch *w = NULL;
     if (watch_file && watch_start(srv, scenario_path, WATCH_INTERVAL_MS, &w) != 0)
         fprintf(stderr, "wxai-mock: cannot watch %s; SIGHUP still reloads it\n", scenario_path);
+    printf("{\"event\":\"listening\",\"url\":\"%s\",\"port\":%d,\"scenario\":\"%s\",\"pid\":%d}\n",
+           server_url(srv), server_port(srv), scenario_path, (int)getpid());
+    fflush(stdout);
 
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)

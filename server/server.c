@@ -187,6 +187,11 @@ static void serve(http_req *req, server *s)
     cJSON_Delete(json);
 }
 
+static void observe(http_req *req)
+{
+    exchange_observe(req->srv->journal, req->srv->metrics, req, clock_mono_ms() - req->start_ms);
+}
+
 static int dispatch(struct mg_connection *conn, void *data)
 {
     server *s = data;
@@ -199,7 +204,8 @@ static int dispatch(struct mg_connection *conn, void *data)
     snprintf(req.url, sizeof req.url, "%s%s%s", req.ri->local_uri, req.ri->query_string ? "?" : "",
              req.ri->query_string ? req.ri->query_string : "");
 
-    int64_t start_ms = clock_mono_ms();
+    req.start_ms = clock_mono_ms();
+    req.observe = observe;
     scenario_ref *ref = scenario_acquire(s);
     req.sc = ref->sc;
     engine_req er = {.endpoint = -1, .fault = -1};
@@ -208,7 +214,7 @@ static int dispatch(struct mg_connection *conn, void *data)
     req.before_send = engine_http_before_send;
     serve(&req, s);
     if (req.status == 0) http_error(&req, 500, "SYSTEM_ERROR", "no response was produced", NULL);
-    exchange_observe(s->journal, s->metrics, &req, clock_mono_ms() - start_ms);
+    if (req.observe) req.observe(&req); /* a streamed answer, seen once it has ended */
     http_req_cleanup(&req);
     scenario_release(ref);
     return req.status ? req.status : 500;

@@ -13,12 +13,34 @@
 
 #define WATCH_TICK_MS 50 /* how soon watch_stop is noticed */
 
+typedef struct stamp {
+    int ok;
+    struct timespec mtime;
+    off_t size;
+    ino_t ino;
+} stamp;
+
+static stamp stamp_of(const char *path)
+{
+    struct stat st;
+    stamp t;
+    memset(&t, 0, sizeof t);
+    if (stat(path, &st) == 0) {
+        t.ok = 1;
+        t.mtime = st.st_mtim;
+        t.size = st.st_size;
+        t.ino = st.st_ino;
+    }
+    return t;
+}
+
 struct watch {
     server *srv;
     char *path;
     int interval_ms;
     atomic_int stop;
     pthread_t thread;
+    stamp last; /* taken by watch_start, so a change right after it is seen */
 };
 
 /* Events and errors from several threads must not interleave mid-line. */
@@ -62,27 +84,6 @@ int watch_reload(server *s, const char *path)
     return rc;
 }
 
-typedef struct stamp {
-    int ok;
-    struct timespec mtime;
-    off_t size;
-    ino_t ino;
-} stamp;
-
-static stamp stamp_of(const char *path)
-{
-    struct stat st;
-    stamp t;
-    memset(&t, 0, sizeof t);
-    if (stat(path, &st) == 0) {
-        t.ok = 1;
-        t.mtime = st.st_mtim;
-        t.size = st.st_size;
-        t.ino = st.st_ino;
-    }
-    return t;
-}
-
 static int stamp_eq(const stamp *a, const stamp *b)
 {
     return a->ok == b->ok && a->mtime.tv_sec == b->mtime.tv_sec &&
@@ -92,7 +93,7 @@ static int stamp_eq(const stamp *a, const stamp *b)
 static void *run(void *arg)
 {
     watch *w = arg;
-    stamp last = stamp_of(w->path);
+    stamp last = w->last;
     while (!atomic_load(&w->stop)) {
         /* Sleeping in short ticks keeps shutdown prompt; no clock is read. */
         for (int t = 0; t < w->interval_ms && !atomic_load(&w->stop); t += WATCH_TICK_MS) {
@@ -116,6 +117,7 @@ int watch_start(server *s, const char *path, int interval_ms, watch **out)
     w->srv = s;
     w->interval_ms = interval_ms > 0 ? interval_ms : WATCH_INTERVAL_MS;
     atomic_init(&w->stop, 0);
+    w->last = stamp_of(path);
     if (!(w->path = strdup(path)) || pthread_create(&w->thread, NULL, run, w) != 0) {
         free(w->path);
         free(w);
