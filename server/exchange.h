@@ -1,6 +1,7 @@
 /* exchange: what happens once a request has been answered: the metrics count
- * it and the journal records it. Called once per request from server.c's
- * dispatch, after the response has been sent. */
+ * it and the journal records it. Called once per request, by http_send just
+ * before the answer is written (a client that has its answer finds it in the
+ * journal), or by dispatch after a streamed answer. */
 #ifndef WXAI_EXCHANGE_H
 #define WXAI_EXCHANGE_H
 

@@ -4,8 +4,8 @@
  *
  * Memory is bounded twice: the ring holds at most `capacity` records and at
  * most JOURNAL_RING_BYTES in all, evicting the oldest. The record file gets
- * each line written and flushed before the request's handler returns, so a
- * SIGTERM (which lets requests in flight finish) loses nothing. Fraud-score
+ * each line written and flushed before the answer is sent, so a SIGTERM
+ * (which lets requests in flight finish) loses nothing. Fraud-score
  * explanations are never written once their explanation_expires_at has
  * passed on the clock: neither to the file nor out of the ring. */
 #ifndef WXAI_JOURNAL_H
@@ -35,7 +35,7 @@ typedef struct journal_exchange {
     size_t body_len;
     int status;
     cJSON *response; /* parsed response body or NULL; expired explanations are removed from it */
-    size_t response_len; /* bytes of the response body sent */
+    size_t response_len;       /* bytes of the response body sent */
     const char *response_text; /* the body response was parsed from (NUL-terminated), or NULL */
 } journal_exchange;
 
