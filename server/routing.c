@@ -230,14 +230,14 @@ static int send_result(http_req *req, const request *r, cJSON *intent, double co
     cJSON_AddItemToObject(root, "intent", intent);
     int64_t out_tokens = tokens_of_json(intent);
     intent = NULL;
+    /* The intent (and its token, when ready) stays valid for the same time. */
     if (strcmp(status, "ready") == 0) {
         ident_token("ctk_", ctk, sizeof ctk);
         cJSON_AddStringToObject(root, "confirmation_token", ctk);
-        add_time(root, "expires_at", now + CONFIRMATION_TTL_S);
     } else {
         cJSON_AddNullToObject(root, "confirmation_token");
-        cJSON_AddNullToObject(root, "expires_at");
     }
+    add_time(root, "expires_at", now + CONFIRMATION_TTL_S);
     if (strcmp(status, "fallback") == 0) {
         cJSON *fb = cJSON_AddObjectToObject(root, "fallback");
         cJSON_AddStringToObject(fb, "type", "form");
