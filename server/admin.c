@@ -53,15 +53,6 @@ static int send_obj(http_req *req, int status, cJSON *obj)
     return rc;
 }
 
-static int param_error(http_req *req, const char *field, const char *issue)
-{
-    cJSON *detail = cJSON_CreateObject();
-    cJSON_AddStringToObject(detail, "field", field);
-    cJSON_AddStringToObject(detail, "location", "body");
-    cJSON_AddStringToObject(detail, "issue", issue);
-    return http_error(req, 400, "PARAM_ERROR", issue, detail);
-}
-
 int admin_health(http_req *req, const cJSON *body)
 {
     cJSON *o = cJSON_CreateObject();
@@ -171,12 +162,12 @@ int admin_model_version(http_req *req, const cJSON *body)
     const char *ep_name = json_string(body, "endpoint");
     int ep = ENDPOINT_ORDER_ROUTING;
     if (!cJSON_IsObject(body) || !want || !want[0])
-        return param_error(req, "/version", "version must be a non-empty string");
+        return http_param_error(req, "/version", "version must be a non-empty string");
     if (cJSON_GetObjectItemCaseSensitive(body, "endpoint")) {
         for (ep = 0; ep < ENDPOINT_COUNT && (!ep_name || strcmp(endpoint_names[ep], ep_name)); ep++)
             ;
         if (ep == ENDPOINT_COUNT)
-            return param_error(req, "/endpoint",
+            return http_param_error(req, "/endpoint",
                                "endpoint must be order_routing, fraud_score or chat_completions");
     }
     const drift_model *m = &req->sc->models.endpoint[ep];
@@ -186,7 +177,7 @@ int admin_model_version(http_req *req, const cJSON *body)
                  "unknown version for %s; the scenario has:", endpoint_names[ep]);
         for (size_t k = 0; k < m->nversions; k++)
             snprintf(issue + strlen(issue), sizeof issue - strlen(issue), " %s", m->versions[k].id);
-        return param_error(req, "/version", issue);
+        return http_param_error(req, "/version", issue);
     }
     if (!req->engine || engine_model_switch(req->engine, ep, want) != 0)
         return http_error(req, 500, "SYSTEM_ERROR", "the model version could not be switched",
@@ -215,18 +206,18 @@ int admin_clock(http_req *req, const cJSON *body)
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(body, "set");
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(body, "mode");
     if (!cJSON_IsObject(body) || (adv != NULL) + (set != NULL) + (mode != NULL) != 1)
-        return param_error(req, "", "give exactly one of advance_ms, set or mode");
+        return http_param_error(req, "", "give exactly one of advance_ms, set or mode");
     if (adv) {
         double v = cJSON_IsNumber(adv) ? adv->valuedouble : -1;
         if (v < 0 || v > (double)CLOCK_ADVANCE_MAX_MS || v != (double)(int64_t)v)
-            return param_error(req, "/advance_ms",
+            return http_param_error(req, "/advance_ms",
                                "advance_ms must be a whole number of milliseconds, 0 or more");
         clock_advance((int64_t)v);
     } else if (set) {
         int64_t s;
         int off;
         if (!cJSON_IsString(set) || clock_parse_rfc3339(set->valuestring, &s, &off) != 0 || s < 0)
-            return param_error(req, "/set",
+            return http_param_error(req, "/set",
                                "set must be an RFC 3339 time, e.g. "
                                "2026-12-04T20:00:00+08:00");
         clock_set_virtual(s * 1000);
@@ -237,7 +228,7 @@ int admin_clock(http_req *req, const cJSON *body)
         else if (strcmp(m, "virtual") == 0)
             clock_set_virtual(clock_now_ms());
         else
-            return param_error(req, "/mode", "mode must be \"real\" or \"virtual\"");
+            return http_param_error(req, "/mode", "mode must be \"real\" or \"virtual\"");
     }
     return clock_answer(req);
 }

@@ -381,23 +381,6 @@ int fraud_parse(const cJSON *obj, const char *prefix, int64_t now_s, fraud_input
 
 /* ---- responses ---- */
 
-static cJSON *field_detail(const char *field, const char *issue)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "field", field);
-    cJSON_AddStringToObject(d, "location", "body");
-    cJSON_AddStringToObject(d, "issue", issue);
-    return d;
-}
-
-static int param_error(http_req *req, const char *field, const char *issue)
-{
-    char msg[320];
-    snprintf(msg, sizeof msg, "%s: %s", field[0] ? field : "body", issue);
-    http_error(req, 400, "PARAM_ERROR", msg, field_detail(field, issue));
-    return -1;
-}
-
 /* The chat joined by newlines, for text conditions of rules (caller frees). */
 static char *chat_text(const fraud_input *in, size_t *len)
 {
@@ -507,7 +490,7 @@ int fraud_create(http_req *req, const cJSON *body)
     int rc;
     if (!in) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
     if (fraud_parse(body, "", clock_now_s(), in, field, sizeof field, issue, sizeof issue)) {
-        rc = param_error(req, field, issue);
+        rc = http_param_error(req, field, issue);
         goto out;
     }
     const scenario_rule *rule = match_rule(req, in);
@@ -535,13 +518,13 @@ int fraud_batch_create(http_req *req, const cJSON *body)
         goto out;
     }
     if (!cJSON_IsObject(body)) {
-        rc = param_error(req, "", "the body must be a JSON object {\"items\": [...]}");
+        rc = http_param_error(req, "", "the body must be a JSON object {\"items\": [...]}");
         goto out;
     }
     const cJSON *items = item(body, "items");
     int n = cJSON_GetArraySize(items);
     if (!cJSON_IsArray(items) || n < 1 || n > FRAUD_MAX_BATCH) {
-        rc = param_error(req, "/items", "must be an array of 1 to 1000 fraud-score requests");
+        rc = http_param_error(req, "/items", "must be an array of 1 to 1000 fraud-score requests");
         goto out;
     }
     /* Every item is checked before anything is stored, so a rejected batch costs nothing. */
@@ -552,7 +535,7 @@ int fraud_batch_create(http_req *req, const cJSON *body)
     {
         snprintf(prefix, sizeof prefix, "/items/%zu", i++);
         if (fraud_parse(it, prefix, now_s, in, field, sizeof field, issue, sizeof issue)) {
-            rc = param_error(req, field, issue);
+            rc = http_param_error(req, field, issue);
             goto out;
         }
         const scenario_rule *r = match_rule(req, in);

@@ -264,3 +264,17 @@ int http_stream_end(http_req *req)
 {
     return mg_write(req->conn, "0\r\n\r\n", 5) == 5 ? 0 : -1;
 }
+
+int http_param_error(http_req *req, const char *field, const char *issue)
+{
+    char msg[320];
+    cJSON *detail = cJSON_CreateObject();
+    if (detail) {
+        cJSON_AddStringToObject(detail, "field", field);
+        cJSON_AddStringToObject(detail, "location", "body");
+        cJSON_AddStringToObject(detail, "issue", issue);
+    }
+    snprintf(msg, sizeof msg, "%s: %s", field[0] ? field : "body", issue);
+    http_error(req, 400, "PARAM_ERROR", msg, detail);
+    return -1;
+}

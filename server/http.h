@@ -68,6 +68,9 @@ int http_send_json(http_req *req, int status, const cJSON *json);
  * RFC 6749 {error, error_description} on the token endpoint, OpenAI {error: {...}} on /v1.
  * detail (may be NULL) is consumed. Returns 0 or -1. */
 int http_error(http_req *req, int status, const char *code, const char *message, cJSON *detail);
+/* 400 PARAM_ERROR naming the JSON Pointer `field` of the body and the issue. Returns -1
+ * (so handlers can `return http_param_error(...)`). */
+int http_param_error(http_req *req, const char *field, const char *issue);
 /* Reason phrase for a status code (static string). */
 const char *http_reason(int status);
 /* Start a chunked response (Server-Sent Events) with Request-ID, x-request-id on /v1 and the

@@ -39,23 +39,6 @@ typedef struct request {
     char merged[TEXT_MAX_CHARS * 4 + 64]; /* text plus the order a receipt shows */
 } request;
 
-static cJSON *field_detail(const char *field, const char *issue)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "field", field);
-    cJSON_AddStringToObject(d, "location", "body");
-    cJSON_AddStringToObject(d, "issue", issue);
-    return d;
-}
-
-static int param_error(http_req *req, const char *field, const char *issue)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s: %s", field, issue);
-    http_error(req, 400, "PARAM_ERROR", msg, field_detail(field, issue));
-    return -1;
-}
-
 static size_t utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -71,7 +54,7 @@ static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, 
     receipt_info ri;
     char field[64], issue[160];
     if (receipt_read(att, req->sc->dir, &ri, field, sizeof field, issue, sizeof issue) != 0)
-        return param_error(req, field, issue);
+        return http_param_error(req, field, issue);
     r->modality = ri.modality;
     r->attachment_tokens = ri.tokens;
     r->nattachments = ri.count;
@@ -94,20 +77,20 @@ static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, 
 static int request_parse(http_req *req, const cJSON *body, request *r)
 {
     memset(r, 0, sizeof *r);
-    if (!cJSON_IsObject(body)) return param_error(req, "", "the body must be a JSON object");
+    if (!cJSON_IsObject(body)) return http_param_error(req, "", "the body must be a JSON object");
 
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(body, "text");
     const cJSON *att = cJSON_GetObjectItemCaseSensitive(body, "attachments");
-    if (text && !cJSON_IsString(text)) return param_error(req, "/text", "must be a string");
-    if (att && !cJSON_IsArray(att)) return param_error(req, "/attachments", "must be an array");
+    if (text && !cJSON_IsString(text)) return http_param_error(req, "/text", "must be a string");
+    if (att && !cJSON_IsArray(att)) return http_param_error(req, "/attachments", "must be an array");
     r->modality = "text";
     r->confidence_cap = 1.0;
     if (!text && cJSON_GetArraySize(att) == 0)
-        return param_error(req, "/text", "required (1 to 4000 characters) unless attachments are sent");
+        return http_param_error(req, "/text", "required (1 to 4000 characters) unless attachments are sent");
     if (text) {
         size_t chars = utf8_chars(text->valuestring);
         if (chars == 0 || chars > TEXT_MAX_CHARS)
-            return param_error(req, "/text", "must be 1 to 4000 characters");
+            return http_param_error(req, "/text", "must be 1 to 4000 characters");
         r->text = text->valuestring;
         r->len = strlen(text->valuestring);
         r->text_tokens = tokens_estimate(r->text, r->len);
@@ -117,32 +100,32 @@ static int request_parse(http_req *req, const cJSON *body, request *r)
     const cJSON *locale = cJSON_GetObjectItemCaseSensitive(body, "locale");
     if (locale && !cJSON_IsNull(locale)) {
         if (!cJSON_IsString(locale) || strlen(locale->valuestring) > 35)
-            return param_error(req, "/locale", "must be a BCP 47 tag such as en-US or zh-CN");
+            return http_param_error(req, "/locale", "must be a BCP 47 tag such as en-US or zh-CN");
         r->locale = locale->valuestring;
     }
     const cJSON *payer = cJSON_GetObjectItemCaseSensitive(body, "payer");
     if (payer && !cJSON_IsNull(payer)) {
         const cJSON *openid = cJSON_GetObjectItemCaseSensitive(payer, "openid");
         if (!cJSON_IsObject(payer) || !cJSON_IsString(openid) || strlen(openid->valuestring) > 63)
-            return param_error(req, "/payer/openid", "must be a string of at most 63 bytes");
+            return http_param_error(req, "/payer/openid", "must be a string of at most 63 bytes");
         r->payer = openid->valuestring;
     }
     r->threshold = req->sc->defaults.confidence_threshold;
     const cJSON *th = cJSON_GetObjectItemCaseSensitive(body, "confidence_threshold");
     if (th && !cJSON_IsNull(th)) {
         if (!cJSON_IsNumber(th) || th->valuedouble < 0 || th->valuedouble > 1)
-            return param_error(req, "/confidence_threshold", "must be a number from 0 to 1");
+            return http_param_error(req, "/confidence_threshold", "must be a number from 0 to 1");
         r->threshold = th->valuedouble;
     }
     r->ref_unix = clock_now_s();
     r->ref_offset = DEFAULT_UTC_OFFSET_S;
     const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(body, "context");
     if (ctx && !cJSON_IsNull(ctx)) {
-        if (!cJSON_IsObject(ctx)) return param_error(req, "/context", "must be an object");
+        if (!cJSON_IsObject(ctx)) return http_param_error(req, "/context", "must be an object");
         const cJSON *rt = cJSON_GetObjectItemCaseSensitive(ctx, "reference_time");
         if (rt && (!cJSON_IsString(rt) ||
                    clock_parse_rfc3339(rt->valuestring, &r->ref_unix, &r->ref_offset) != 0))
-            return param_error(req, "/context/reference_time",
+            return http_param_error(req, "/context/reference_time",
                                "must be an RFC 3339 time such as 2026-12-04T20:00:00+08:00");
     }
     return 0;
@@ -530,9 +513,9 @@ static int merge_answers(http_req *req, const cJSON *body, const cJSON *question
     char field[64], issue[200];
     int i = 0;
     if (!cJSON_IsArray(answers) || cJSON_GetArraySize(answers) == 0)
-        return param_error(req, "/answers", "must be a non-empty array of answers");
+        return http_param_error(req, "/answers", "must be a non-empty array of answers");
     if (cJSON_GetArraySize(answers) > MODEL_MAX_ANSWERS)
-        return param_error(req, "/answers", "at most 8 answers at once");
+        return http_param_error(req, "/answers", "at most 8 answers at once");
     const cJSON *a;
     cJSON_ArrayForEach(a, answers)
     {
@@ -540,24 +523,24 @@ static int merge_answers(http_req *req, const cJSON *body, const cJSON *question
         const char *opt = json_string(a, "option_id");
         const char *text = json_string(a, "text");
         snprintf(field, sizeof field, "/answers/%d", i++);
-        if (!qid) return param_error(req, field, "question_id is required");
+        if (!qid) return http_param_error(req, field, "question_id is required");
         const cJSON *q = find_question(questions, qid);
         if (!q) {
             snprintf(issue, sizeof issue, "question '%.64s' is not open on this clarification",
                      qid);
-            return param_error(req, field, issue);
+            return http_param_error(req, field, issue);
         }
         const char *chosen = NULL;
         if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(q, "options")) > 0) {
             chosen = match_option(q, opt, text);
             if (!chosen) {
                 snprintf(issue, sizeof issue, "not an option of question '%.64s'", qid);
-                return param_error(req, field, issue);
+                return http_param_error(req, field, issue);
             }
         } else if (!text || !*text || strlen(text) > 256) {
             snprintf(issue, sizeof issue, "question '%.64s' takes a text answer of 1 to 256 bytes",
                      qid);
-            return param_error(req, field, issue);
+            return http_param_error(req, field, issue);
         }
         cJSON *m = cJSON_CreateObject();
         cJSON_AddStringToObject(m, "question_id", qid);
@@ -619,7 +602,7 @@ int routing_answer(http_req *req, const cJSON *body)
         return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
     }
     if (!cJSON_IsObject(body)) {
-        rc = param_error(req, "", "the body must be a JSON object");
+        rc = http_param_error(req, "", "the body must be a JSON object");
         goto out;
     }
     questions = cJSON_Parse(e.questions);
