@@ -21,62 +21,6 @@ struct openapi {
 
 /* ---- YAML to JSON ------------------------------------------------------- */
 
-/* YAML 1.2 core schema integers beyond decimal: 0x1F and 0o17. */
-static int core_radix_int(const ytree_node *n, double *out)
-{
-    const char *s = n->str;
-    int base = 0;
-    if (n->len > 2 && s[0] == '0' && s[1] == 'x') base = 16;
-    if (n->len > 2 && s[0] == '0' && s[1] == 'o') base = 8;
-    if (!base) return -1;
-    for (size_t i = 2; i < n->len; i++)
-        if (!(base == 16 ? isxdigit((unsigned char)s[i]) : (s[i] >= '0' && s[i] <= '7'))) return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s + 2, NULL, base);
-    if (errno) return -1;
-    *out = (double)v;
-    return 0;
-}
-
-static cJSON *to_json(const ytree_node *n, int depth)
-{
-    cJSON *j = NULL;
-    if (depth > YTREE_MAX_DEPTH + 1) return NULL;
-    if (n->kind == YT_MAP || n->kind == YT_SEQ) {
-        j = n->kind == YT_MAP ? cJSON_CreateObject() : cJSON_CreateArray();
-        size_t count = n->kind == YT_MAP ? n->npairs : n->nitems;
-        for (size_t i = 0; j && i < count; i++) {
-            const ytree_node *v = n->kind == YT_MAP ? n->pairs[i].value : n->items[i];
-            cJSON *child = to_json(v, depth + 1);
-            int ok =
-                child && (n->kind == YT_MAP ? cJSON_AddItemToObject(j, n->pairs[i].key->str, child)
-                                            : cJSON_AddItemToArray(j, child));
-            if (!ok) {
-                cJSON_Delete(child);
-                cJSON_Delete(j);
-                return NULL;
-            }
-        }
-        return j;
-    }
-    int64_t iv;
-    double dv;
-    int bv;
-    if (ytree_is_null(n))
-        j = cJSON_CreateNull();
-    else if (ytree_int(n, &iv) == 0)
-        j = cJSON_CreateNumber((double)iv);
-    else if (n->plain && core_radix_int(n, &dv) == 0)
-        j = cJSON_CreateNumber(dv);
-    else if (ytree_double(n, &dv) == 0)
-        j = cJSON_CreateNumber(dv);
-    else if (ytree_bool(n, &bv) == 0)
-        j = cJSON_CreateBool(bv);
-    else
-        j = cJSON_CreateString(n->str);
-    return j;
-}
-
 /* The YAML node a schema path ("#/components/schemas/Money/type") names, for a line:col. */
 static const ytree_node *yaml_at(const ytree_node *root, const char *pointer)
 {
@@ -143,7 +87,7 @@ static void lint_responses(const cJSON *doc, const ytree_node *tree, diag *d)
 
 static int from_tree(ytree_node *tree, diag *d, openapi **out)
 {
-    cJSON *doc = to_json(tree, 0);
+    cJSON *doc = ytree_to_json(tree);
     if (!doc) {
         diag_add(d, 0, 0, "out of memory converting the document to JSON");
         return OPENAPI_ELOAD;

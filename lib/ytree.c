@@ -1,6 +1,7 @@
 /* ytree: YAML parsed into a position-carrying tree (see ytree.h). */
 #include "ytree.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -558,4 +559,65 @@ const char *ytree_kind_name(const ytree_node *n)
     default:
         return ytree_is_null(n) ? "null" : "a scalar";
     }
+}
+
+/* YAML 1.2 core schema integers beyond decimal: 0x1F and 0o17. */
+static int core_radix_int(const ytree_node *n, double *out)
+{
+    const char *s = n->str;
+    int base = 0;
+    if (n->len > 2 && s[0] == '0' && s[1] == 'x') base = 16;
+    if (n->len > 2 && s[0] == '0' && s[1] == 'o') base = 8;
+    if (!base) return -1;
+    for (size_t i = 2; i < n->len; i++)
+        if (!(base == 16 ? isxdigit((unsigned char)s[i]) : (s[i] >= '0' && s[i] <= '7'))) return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s + 2, NULL, base);
+    if (errno) return -1;
+    *out = (double)v;
+    return 0;
+}
+
+static cJSON *to_json(const ytree_node *n, int depth)
+{
+    cJSON *j = NULL;
+    if (depth > YTREE_MAX_DEPTH + 1) return NULL;
+    if (n->kind == YT_MAP || n->kind == YT_SEQ) {
+        j = n->kind == YT_MAP ? cJSON_CreateObject() : cJSON_CreateArray();
+        size_t count = n->kind == YT_MAP ? n->npairs : n->nitems;
+        for (size_t i = 0; j && i < count; i++) {
+            const ytree_node *v = n->kind == YT_MAP ? n->pairs[i].value : n->items[i];
+            cJSON *child = to_json(v, depth + 1);
+            int ok =
+                child && (n->kind == YT_MAP ? cJSON_AddItemToObject(j, n->pairs[i].key->str, child)
+                                            : cJSON_AddItemToArray(j, child));
+            if (!ok) {
+                cJSON_Delete(child);
+                cJSON_Delete(j);
+                return NULL;
+            }
+        }
+        return j;
+    }
+    int64_t iv;
+    double dv;
+    int bv;
+    if (ytree_is_null(n))
+        j = cJSON_CreateNull();
+    else if (ytree_int(n, &iv) == 0)
+        j = cJSON_CreateNumber((double)iv);
+    else if (n->plain && core_radix_int(n, &dv) == 0)
+        j = cJSON_CreateNumber(dv);
+    else if (ytree_double(n, &dv) == 0)
+        j = cJSON_CreateNumber(dv);
+    else if (ytree_bool(n, &bv) == 0)
+        j = cJSON_CreateBool(bv);
+    else
+        j = cJSON_CreateString(n->str);
+    return j;
+}
+
+cJSON *ytree_to_json(const ytree_node *n)
+{
+    return n ? to_json(n, 0) : NULL;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "diag.h"
 
 #define YTREE_MAX_DEPTH 32
@@ -54,6 +56,10 @@ int ytree_int(const ytree_node *n, int64_t *out);
 int ytree_double(const ytree_node *n, double *out);
 int ytree_bool(const ytree_node *n, int *out);
 
+/* The tree as JSON: plain scalars become numbers (decimal, 0x, 0o), booleans or null as
+ * YAML 1.2's core schema reads them; quoted ones stay strings. New value the caller
+ * frees with cJSON_Delete; NULL on ENOMEM. */
+cJSON *ytree_to_json(const ytree_node *n);
 /* Suggest the known key closest to `key` (edit distance), or NULL when none is close. */
 const char *ytree_nearest(const char *key, const char *const *known, size_t nknown);
 

@@ -228,48 +228,6 @@ static void check_fault_merchants(yfield_ctx *c, const ytree_node *faults, scena
     }
 }
 
-/* Plain scalars become numbers, booleans or null as YAML reads them; quoted ones stay strings. */
-static cJSON *to_json(yfield_ctx *c, const ytree_node *n)
-{
-    cJSON *j = NULL;
-    if (n->kind == YT_MAP) {
-        j = cJSON_CreateObject();
-        for (size_t i = 0; j && i < n->npairs; i++) {
-            cJSON *child = to_json(c, n->pairs[i].value);
-            if (!child || !cJSON_AddItemToObject(j, n->pairs[i].key->str, child)) {
-                cJSON_Delete(child);
-                cJSON_Delete(j);
-                return NULL;
-            }
-        }
-    } else if (n->kind == YT_SEQ) {
-        j = cJSON_CreateArray();
-        for (size_t i = 0; j && i < n->nitems; i++) {
-            cJSON *child = to_json(c, n->items[i]);
-            if (!child || !cJSON_AddItemToArray(j, child)) {
-                cJSON_Delete(child);
-                cJSON_Delete(j);
-                return NULL;
-            }
-        }
-    } else {
-        int64_t iv;
-        double dv;
-        int bv;
-        if (ytree_is_null(n))
-            j = cJSON_CreateNull();
-        else if (ytree_int(n, &iv) == 0)
-            j = cJSON_CreateNumber((double)iv);
-        else if (ytree_double(n, &dv) == 0)
-            j = cJSON_CreateNumber(dv);
-        else if (ytree_bool(n, &bv) == 0)
-            j = cJSON_CreateBool(bv);
-        else
-            j = cJSON_CreateString(n->str);
-    }
-    if (!j) c->oom = 1;
-    return j;
-}
 
 /* "15%" -> "15", "no tip" -> "notip": ids a client can send back verbatim. */
 static char *option_id_from_label(const char *label)
@@ -435,7 +393,10 @@ static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, s
                    "'error' cannot be combined with intent, confidence, clarify or "
                    "review");
     yfield_pathf(p, "%s.intent", path);
-    if (intent && yfield_is_map(c, intent, p)) r->intent = to_json(c, intent);
+    if (intent && yfield_is_map(c, intent, p)) {
+        r->intent = ytree_to_json(intent);
+        if (!r->intent) c->oom = 1;
+    }
     yfield_pathf(p, "%s.confidence", path);
     if (conf) {
         double v = -1;
