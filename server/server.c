@@ -9,11 +9,11 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "chat.h"
+#include "engine.h"
 #include "clock.h"
 #include "exchange.h"
 #include "fraud.h"
-#include "chat.h"
-#include "engine.h"
 #include "http.h"
 #include "json.h"
 #include "oauth.h"
@@ -268,7 +268,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     atomic_init(&s->current->refs, 1);
     if (engine_new(sc, &s->current->eng) != 0) goto fail;
 
-    snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 8);
+    snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 32);
     const char *options[] = {
         "listening_ports",
         opts->listen ? opts->listen : "127.0.0.1:0",

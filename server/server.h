@@ -20,7 +20,7 @@
 
 typedef struct server_options {
     const char *listen; /* "127.0.0.1:0" (port 0 picks a free port) */
-    int threads;        /* worker threads, default 8 */
+    int threads;        /* worker threads, default 32 (one per open keep-alive connection) */
     const char *admin_token; /* required in X-Admin-Token on /__admin/ paths when not NULL */
     size_t journal_size;     /* exchanges kept in memory; 0 picks JOURNAL_DEFAULT_SIZE */
     int journal_off;         /* keep no exchange in memory (journal_size 0 on the CLI) */
