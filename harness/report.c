@@ -341,6 +341,7 @@ cJSON *report_json(const report_info *ri, const stats *st, const check_results *
         for (int b = 0; b < STATS_CONF_BINS; b++)
             cJSON_AddItemToArray(a, cJSON_CreateNumber((double)st->versions[i].bins[b]));
     }
+    stats_confidence_json(st, conf);
 
     cJSON *acc = cJSON_AddObjectToObject(r, "accuracy");
     json_add_int(acc, "labelled", (int64_t)st->truth_n);

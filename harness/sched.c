@@ -233,10 +233,14 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
         snprintf(f->currency, sizeof f->currency, "%s",
                  json_string(amount, "currency") ? json_string(amount, "currency") : "");
         const cJSON *conf = cJSON_GetObjectItemCaseSensitive(b, "confidence");
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(b, "threshold");
+        /* the model's own parse against truth, before any fallback re-parses it: what a
+         * threshold decides to trust or not (compare's precision and recall) */
         if (cJSON_IsNumber(conf))
-            stats_confidence(s->st,
-                             json_string(cJSON_GetObjectItemCaseSensitive(b, "model"), "version"),
-                             conf->valuedouble);
+            stats_confidence_scored(
+                s->st, json_string(cJSON_GetObjectItemCaseSensitive(b, "model"), "version"),
+                conf->valuedouble, cJSON_IsNumber(th) ? th->valuedouble : -1,
+                stats_truth_match(f->rec.truth, f->intent, f->amount, f->currency));
         return;
     }
     if (strcmp(ep, "chat_completions") == 0 && ex->status == 200) {

@@ -20,6 +20,8 @@ void stats_free(stats *s)
     if (!s) return;
     histogram_free(s->corrected);
     histogram_free(s->uncorrected);
+    for (size_t i = 0; i < s->nversions; i++)
+        free(s->versions[i].fine);
     for (size_t i = 0; i < s->nep; i++) {
         histogram_free(s->ep[i].corrected);
         histogram_free(s->ep[i].uncorrected);
@@ -105,7 +107,17 @@ void stats_cost(stats *s, const char *endpoint, const char *provider, int64_t in
 
 void stats_confidence(stats *s, const char *version, double c)
 {
+    stats_confidence_scored(s, version, c, -1, -1);
+}
+
+void stats_confidence_scored(stats *s, const char *version, double c, double threshold,
+                             int correct)
+{
     stats_version *v = NULL;
+    if (threshold >= 0 && !s->have_threshold) {
+        s->have_threshold = 1;
+        s->threshold = threshold;
+    }
     if (!version) version = "unknown";
     for (size_t i = 0; i < s->nversions; i++)
         if (strcmp(s->versions[i].version, version) == 0) v = &s->versions[i];
@@ -113,12 +125,60 @@ void stats_confidence(stats *s, const char *version, double c)
         if (s->nversions == STATS_MAX_VERSIONS) return;
         v = &s->versions[s->nversions++];
         snprintf(v->version, sizeof v->version, "%s", version);
+        v->fine = calloc(3 * STATS_FINE_BINS, sizeof *v->fine);
+    }
+    if (v->fine) {
+        /* the small epsilon keeps 0.85 (0.84999... in binary) in bin 850 */
+        int fb = (int)(c * STATS_FINE_BINS + 1e-9);
+        fb = fb < 0 ? 0 : fb >= STATS_FINE_BINS ? STATS_FINE_BINS - 1 : fb;
+        v->fine[fb]++;
+        if (correct >= 0) v->fine[(correct ? 1 : 2) * STATS_FINE_BINS + fb]++;
     }
     int bin = (int)(c * STATS_CONF_BINS);
     if (bin < 0) bin = 0;
     if (bin >= STATS_CONF_BINS) bin = STATS_CONF_BINS - 1;
     v->bins[bin]++;
     v->n++;
+}
+
+int stats_truth_match(const cJSON *truth, const char *intent, int64_t amount,
+                      const char *currency)
+{
+    if (!truth) return -1;
+    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(truth, "intent");
+    const cJSON *ta = cJSON_GetObjectItemCaseSensitive(truth, "amount_total");
+    const cJSON *tc = cJSON_GetObjectItemCaseSensitive(truth, "currency");
+    /* the same rule as the run's accuracy figure: every labelled part must match */
+    int ok = intent && intent[0] && cJSON_IsString(ti) && strcmp(ti->valuestring, intent) == 0;
+    if (cJSON_IsNumber(ta) && (int64_t)ta->valuedouble != amount) ok = 0;
+    if (cJSON_IsString(tc) && (!currency || strcmp(tc->valuestring, currency) != 0)) ok = 0;
+    return ok;
+}
+
+void stats_confidence_json(const stats *s, cJSON *conf)
+{
+    if (s->have_threshold)
+        cJSON_AddNumberToObject(conf, "threshold", s->threshold);
+    else
+        cJSON_AddNullToObject(conf, "threshold");
+    cJSON *fine = cJSON_AddObjectToObject(conf, "fine");
+    cJSON_AddNumberToObject(fine, "bins", STATS_FINE_BINS);
+    cJSON *cols = cJSON_AddArrayToObject(fine, "columns");
+    const char *names[] = {"bin", "answers", "correct", "incorrect"};
+    for (int i = 0; i < 4; i++)
+        cJSON_AddItemToArray(cols, cJSON_CreateString(names[i]));
+    cJSON *bv = cJSON_AddObjectToObject(fine, "by_model_version");
+    for (size_t i = 0; i < s->nversions; i++) {
+        const uint64_t *f = s->versions[i].fine;
+        cJSON *rows = cJSON_AddArrayToObject(bv, s->versions[i].version);
+        /* sparse rows: a run's confidences sit in a few dozen of the 1,000 bins */
+        for (int b = 0; f && b < STATS_FINE_BINS; b++) {
+            if (!f[b]) continue;
+            double row[4] = {b, (double)f[b], (double)f[STATS_FINE_BINS + b],
+                             (double)f[2 * STATS_FINE_BINS + b]};
+            cJSON_AddItemToArray(rows, cJSON_CreateDoubleArray(row, 4));
+        }
+    }
 }
 
 int64_t stats_total_cost(const stats *s)

@@ -19,6 +19,7 @@
 #define STATS_MAX_ERRORS 16
 #define STATS_MAX_VERSIONS 8
 #define STATS_CONF_BINS 20
+#define STATS_FINE_BINS 1000 /* drift figures: confidence to 0.001 (docs/drift.md) */
 #define STATS_MAX_STATUS 600
 #define STATS_HIGHEST_US (3600LL * 1000000) /* latencies above an hour count as an hour */
 
@@ -35,6 +36,9 @@ typedef struct stats_version {
     char version[32];
     uint64_t n;
     uint64_t bins[STATS_CONF_BINS]; /* [0, 0.05), [0.05, 0.10), ... [0.95, 1.0] */
+    /* STATS_FINE_BINS answers, then as many right and as many wrong against truth, so
+     * compare can find thresholds and precision; NULL if it could not be allocated */
+    uint64_t *fine;
 } stats_version;
 
 typedef struct stats {
@@ -59,6 +63,8 @@ typedef struct stats {
     /* accuracy against truth */
     uint64_t truth_n, truth_intent_ok, truth_amount_ok, truth_currency_ok, truth_all_ok;
     uint64_t digest; /* sum of per-record hashes: order-independent */
+    int have_threshold;
+    double threshold; /* the first threshold order routing answered with */
 } stats;
 
 /* Make the histograms. *s zeroed first. Returns 0 or -1 on ENOMEM. */
@@ -76,6 +82,16 @@ void stats_cost(stats *s, const char *endpoint, const char *provider, int64_t in
 void stats_error(stats *s, const char *msg);
 /* Count a confidence (0..1) under a model version. */
 void stats_confidence(stats *s, const char *version, double confidence);
+/* Count a confidence as stats_confidence does, plus the threshold the answer named (< 0:
+ * none) and whether its parse matched truth (1, 0, or -1 unlabelled). */
+void stats_confidence_scored(stats *s, const char *version, double confidence,
+                             double threshold, int correct);
+/* 1 when intent, amount and currency match truth, 0 when not, -1 when truth is NULL. */
+int stats_truth_match(const cJSON *truth, const char *intent, int64_t amount,
+                      const char *currency);
+/* Add the fine confidence histograms and the threshold to report.json's confidence
+ * object conf (format in docs/drift.md). */
+void stats_confidence_json(const stats *s, cJSON *conf);
 /* Total cost in micros over every endpoint. */
 int64_t stats_total_cost(const stats *s);
 
