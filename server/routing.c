@@ -1,5 +1,6 @@
 #include "routing.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,9 @@ static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, 
 /* Checks the body against the contract and fills *r; sends 400 and returns -1 otherwise. */
 static int request_parse(http_req *req, const cJSON *body, request *r)
 {
-    memset(r, 0, sizeof *r);
+    /* not the 16 KiB of merged: zeroing it was 6 % of a request's instructions */
+    memset(r, 0, offsetof(request, merged));
+    r->merged[0] = '\0';
     if (!cJSON_IsObject(body)) return http_param_error(req, "", "the body must be a JSON object");
 
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(body, "text");
