@@ -644,6 +644,17 @@ void check_run(check_id id, const check_ctx *ctx, check_verdict *v)
     checks[id].fn(ctx, v);
 }
 
+static check_endpoint *endpoint_tally(check_results *r, const char *name)
+{
+    if (!name) name = "unknown";
+    for (size_t i = 0; i < r->nep; i++)
+        if (strcmp(r->ep[i].name, name) == 0) return &r->ep[i];
+    if (r->nep == CHECK_MAX_ENDPOINTS) return &r->ep[CHECK_MAX_ENDPOINTS - 1];
+    check_endpoint *e = &r->ep[r->nep++];
+    snprintf(e->name, sizeof e->name, "%s", r->nep == CHECK_MAX_ENDPOINTS ? "other" : name);
+    return e;
+}
+
 int check_all(check_results *r, int phase, const check_ctx *ctx)
 {
     int failed = 0;
@@ -656,15 +667,19 @@ int check_all(check_results *r, int phase, const check_ctx *ctx)
             t->skipped++;
             continue;
         }
+        check_endpoint *ce = endpoint_tally(r, ctx->endpoint);
         if (v.result == CHECK_PASS) {
             t->passed++;
+            ce->passed[i]++;
             continue;
         }
         t->failed++;
+        ce->failed[i]++;
         failed++;
         if (t->nexamples < CHECK_EXAMPLES) {
             check_example *e = &t->examples[t->nexamples++];
             snprintf(e->record_id, sizeof e->record_id, "%s", ctx->rec ? ctx->rec->id : "");
+            snprintf(e->endpoint, sizeof e->endpoint, "%s", ce->name);
             e->line = ctx->rec ? ctx->rec->line : 0;
             snprintf(e->expected, sizeof e->expected, "%s", v.expected);
             snprintf(e->seen, sizeof e->seen, "%s", v.seen);

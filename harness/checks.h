@@ -17,6 +17,7 @@
 
 #define CHECK_EXAMPLES 5
 #define CHECK_TEXT_MAX 320
+#define CHECK_MAX_ENDPOINTS 16 /* per-endpoint tallies; past it, the last slot is "other" */
 
 enum { CHECK_SKIP = 0, CHECK_PASS = 1, CHECK_FAIL = 2 };
 enum { CHECK_ON_EXCHANGE = 0, CHECK_ON_FLOW = 1 };
@@ -59,6 +60,7 @@ typedef struct check_verdict {
 
 typedef struct check_example {
     char record_id[TRAFFIC_ID_MAX];
+    char endpoint[48];
     long line;
     char expected[CHECK_TEXT_MAX];
     char seen[CHECK_TEXT_MAX];
@@ -71,9 +73,17 @@ typedef struct check_tally {
     size_t nexamples;
 } check_tally;
 
+/* Counts of every check on one endpoint (JUnit has a testcase per check per endpoint). */
+typedef struct check_endpoint {
+    char name[48];
+    uint64_t passed[CHECK_COUNT], failed[CHECK_COUNT];
+} check_endpoint;
+
 typedef struct check_results {
     unsigned enabled; /* bit per check_id */
     check_tally t[CHECK_COUNT];
+    check_endpoint ep[CHECK_MAX_ENDPOINTS];
+    size_t nep;
 } check_results;
 
 /* Optional response-body validator (the OpenAPI one when it is linked): returns 1 when

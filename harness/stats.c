@@ -63,6 +63,30 @@ void stats_error(stats *s, const char *msg)
     s->error_counts[s->nerrors++] = 1;
 }
 
+/* Fixed memory whatever the run length: past the last bucket, pairs merge and widths double. */
+static void time_series(stats *s, const exchange *ex)
+{
+    if (s->ts_bucket_us == 0) {
+        s->ts_start_us = ex->sent_us;
+        s->ts_bucket_us = STATS_TIME_FIRST_US;
+    }
+    int64_t t = ex->sent_us - s->ts_start_us;
+    if (t < 0) t = 0;
+    while (t / s->ts_bucket_us >= STATS_TIME_BUCKETS) {
+        for (int i = 0; i < STATS_TIME_BUCKETS / 2; i++)
+            for (int k = 0; k < STATS_TS_KINDS; k++)
+                s->ts[i][k] = s->ts[2 * i][k] + s->ts[2 * i + 1][k];
+        memset(s->ts[STATS_TIME_BUCKETS / 2], 0, sizeof s->ts / 2);
+        s->ts_bucket_us *= 2;
+    }
+    int kind = ex->status == 0     ? STATS_TS_NONE
+               : ex->status == 429 ? STATS_TS_429
+               : ex->status >= 500 ? STATS_TS_5XX
+               : ex->status >= 300 ? STATS_TS_4XX
+                                   : STATS_TS_2XX;
+    s->ts[t / s->ts_bucket_us][kind]++;
+}
+
 void stats_exchange(stats *s, const char *endpoint, const char *provider, const exchange *ex)
 {
     stats_endpoint *e = stats_endpoint_get(s, endpoint, provider);
@@ -85,11 +109,15 @@ void stats_exchange(stats *s, const char *endpoint, const char *provider, const 
             snprintf(msg, sizeof msg, "%ld /v3/ai/order-routing/clarifications/{id}", ex->status);
         stats_error(s, msg);
     }
+    time_series(s, ex);
+    if (ex->status == 0 && e) e->noresp++;
     if (ex->status == 0) return; /* no latency without an answer */
     histogram_record(s->corrected, corr);
     histogram_record(s->uncorrected, unc);
     if (!e) return;
     e->requests++;
+    if (ex->status == 429) e->s429++;
+    if (ex->status >= 500) e->s5xx++;
     if (ex->status >= 200 && ex->status < 300) e->ok++;
     histogram_record(e->corrected, corr);
     histogram_record(e->uncorrected, unc);

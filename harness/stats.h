@@ -22,11 +22,17 @@
 #define STATS_FINE_BINS 1000 /* drift figures: confidence to 0.001 (docs/drift.md) */
 #define STATS_MAX_STATUS 600
 #define STATS_HIGHEST_US (3600LL * 1000000) /* latencies above an hour count as an hour */
+#define STATS_TIME_BUCKETS 120                /* status-over-time series, whatever the run length */
+#define STATS_TIME_FIRST_US 100000            /* first bucket width; doubles as the run grows */
+
+/* Status classes of the time series. */
+enum { STATS_TS_2XX, STATS_TS_4XX, STATS_TS_429, STATS_TS_5XX, STATS_TS_NONE, STATS_TS_KINDS };
 
 typedef struct stats_endpoint {
     char name[48];
     char provider[64];
     uint64_t requests, ok; /* exchanges, and those answered 2xx */
+    uint64_t s429, s5xx, noresp; /* answered 429, answered 5xx, not answered (not in requests) */
     uint64_t tokens_in, tokens_out;
     int64_t cost_micros;
     histogram *corrected, *uncorrected;
@@ -65,6 +71,10 @@ typedef struct stats {
     uint64_t digest; /* sum of per-record hashes: order-independent */
     int have_threshold;
     double threshold; /* the first threshold order routing answered with */
+    /* status classes over time: bucket i covers ts_start_us + [i, i+1) * ts_bucket_us of send
+     * time; when a send falls past the last bucket, adjacent pairs merge and the width doubles */
+    uint64_t ts[STATS_TIME_BUCKETS][STATS_TS_KINDS];
+    int64_t ts_start_us, ts_bucket_us;
 } stats;
 
 /* Make the histograms. *s zeroed first. Returns 0 or -1 on ENOMEM. */
