@@ -537,10 +537,18 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s.nflows);
     curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, (long)s.nflows);
 
-    int64_t start_us = clock_mono_us();
+    int64_t start_us = clock_mono_us(), last_tick = start_us;
     res->started_us = start_us;
     for (;;) {
         int64_t now = clock_mono_us();
+        if (o->stop && *o->stop) {
+            res->interrupted = 1;
+            break;
+        }
+        if (o->tick && now - last_tick >= 250000) {
+            o->tick(o->tick_ud, st, now - start_us);
+            last_tick = now;
+        }
         if (o->duration_ms && now - start_us >= o->duration_ms * 1000) s.stop_reading = 1;
         int64_t next_wake = now + 50000;
         for (int i = 0; i < s.nflows; i++) {

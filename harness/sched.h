@@ -9,6 +9,7 @@
 #ifndef WXAI_SCHED_H
 #define WXAI_SCHED_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,11 +31,18 @@ typedef struct sched_opts {
     uint64_t max_requests; /* records; 0: no limit */
     int strict;            /* stop at the first bad line */
     FILE *dump;            /* per-record outcomes as JSONL, or NULL */
+    /* set (from a signal handler) to end the run at once: flows in flight are dropped and
+     * res->interrupted says so; may be NULL */
+    volatile sig_atomic_t *stop;
+    /* called about four times a second with the figures so far (progress line); may be NULL */
+    void (*tick)(void *ud, const stats *st, int64_t elapsed_us);
+    void *tick_ud;
 } sched_opts;
 
 typedef struct sched_result {
     int input_failed; /* --strict stopped on a bad line, or the traffic could not be read */
     int unreachable;  /* nothing ever answered */
+    int interrupted;  /* *stop was set: the figures cover part of the traffic */
     uint64_t unreachable_exchanges;
     char input_errors[SCHED_INPUT_ERRORS][300];
     size_t ninput_errors;
