@@ -69,7 +69,19 @@ static int put(svg_buf *b, const char *s, size_t n)
     return SVG_OK;
 }
 
+static int escape(svg_buf *b, const char *s, int keep_lines);
+
 int svg_escape(svg_buf *b, const char *s)
+{
+    return escape(b, s, 0);
+}
+
+int svg_escape_text(svg_buf *b, const char *s)
+{
+    return escape(b, s, 1);
+}
+
+static int escape(svg_buf *b, const char *s, int keep_lines)
 {
     if (!s) return b->full ? SVG_EFULL : SVG_OK;
     for (; *s; s++) {
@@ -93,7 +105,9 @@ int svg_escape(svg_buf *b, const char *s)
             break;
         default:
             /* Control bytes are not allowed in XML 1.0 at all; tab and newline become spaces. */
-            if (ch < 0x20 || ch == 0x7f)
+            if (keep_lines && (ch == '\n' || ch == '\t'))
+                rc = put(b, s, 1);
+            else if (ch < 0x20 || ch == 0x7f)
                 rc = put(b, " ", ch == '\t' || ch == '\n' ? 1 : 0);
             else
                 rc = put(b, s, 1);

@@ -80,6 +80,8 @@ int svg_vprintf(svg_buf *b, const char *fmt, va_list ap);
 /* Append s with &, <, >, " and ' escaped and control bytes dropped (safe in text and in
  * attribute values). NULL appends nothing. Returns SVG_OK or SVG_EFULL. */
 int svg_escape(svg_buf *b, const char *s);
+/* As svg_escape, but newlines and tabs are kept (element text: JUnit failures, <pre>). */
+int svg_escape_text(svg_buf *b, const char *s);
 
 /* Histogram: series[k].y[i] is the count of bin i of series[k].n equal bins over
  * [x_min, x_max]; several series overlap as translucent bars (flag SVG_NORMALIZE to
