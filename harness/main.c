@@ -16,6 +16,8 @@
 
 #include "chat.h"
 #include "checks.h"
+#include "compare.h"
+#include "comparedoc.h"
 #include "creds.h"
 #include "openapi.h"
 #include "policy.h"
@@ -41,6 +43,8 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: wxai-harness run [options]\n"
+        "       wxai-harness run --compare-versions OLD,NEW [options]\n"
+        "       wxai-harness compare OLD/report.json NEW/report.json [--report DIR]\n"
         "       wxai-harness list-checks\n"
         "\n"
         "Inputs\n"
@@ -71,6 +75,13 @@ static void usage(FILE *f)
         "  --report DIR          write DIR/report.json\n"
         "  --dump FILE           per-record outcomes as JSONL (id, status, outcome, intent)\n"
         "  --quiet               no summary on stdout\n"
+        "Compare (run --compare-versions, compare; docs/drift.md)\n"
+        "  --compare-versions O,N  run twice, the embedded mock pinned to O then N; compare\n"
+        "  --versions O,N        compare: the model version to take from each report\n"
+        "  --threshold X         compare: the current threshold (default: the old answers')\n"
+        "  --target-precision X  the precision to reach against truth (default 0.98)\n"
+        "  --tolerance X         keep the threshold when its rate moved less (default 0.005)\n"
+        "  --gate EXPR           psi(confidence)<0.1, delta(rate(fallback))<2pp (exit 3)\n"
         "\n"
         "Exit: 0 all checks passed; 1 a check failed; 2 usage or input error; 4 target "
         "unreachable.\n",
@@ -258,7 +269,15 @@ static int parse_args(int argc, char **argv, args *a)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* What run --compare-versions asks of one of its runs: the version to pin in the embedded
+ * mock, where the report goes, and the report handed back (owned by the caller). */
+typedef struct run_pin {
+    const char *version;
+    const char *report_dir;
+    cJSON *report;
+} run_pin;
+
+static int cmd_run(int argc, char **argv, run_pin *pin)
 {
     args a;
     int code = EXIT_USAGE;
@@ -331,6 +350,11 @@ static int cmd_run(int argc, char **argv)
         /* The embedded default: the mock gets its own copy of the scenario (the server
          * owns and may free it), the harness keeps this one for credentials. */
         if (load_scenario(a.scenario, &embedded_sc) != 0) goto out;
+        if (pin && compare_pin_version(embedded_sc, pin->version, err, sizeof err) != 0) {
+            fprintf(stderr, "wxai-harness: --compare-versions: %s\n", err);
+            scenario_free(embedded_sc);
+            goto out;
+        }
         /* CivetWeb holds a worker per keep-alive connection: one per slot, plus a few
          * spare, or requests on the extra connections wait for a keep-alive to expire. */
         int slots = a.so.concurrency > 0 ? a.so.concurrency : 64;
@@ -352,6 +376,8 @@ static int cmd_run(int argc, char **argv)
 
     if (sched_run(&a.so, &a.po, sc, cr, &st, &checks, &res) != 0) goto out;
     if (!a.quiet) report_text(stdout, &ri, &st, &checks, &res);
+    if (pin) a.report = pin->report_dir;
+    if (pin && !(pin->report = report_json(&ri, &st, &checks, &res))) goto out;
     if (a.report) {
         cJSON *rj = report_json(&ri, &st, &checks, &res);
         int wr = rj ? report_write(a.report, rj) : -1;
@@ -379,6 +405,227 @@ out:
     return code;
 }
 
+/* ---- compare: two runs of a model update side by side (docs/drift.md) ---- */
+
+typedef struct compare_args {
+    compare_opts co;
+    const char *report;
+    const char *gates[GATE_MAX];
+    size_t ngates;
+    int quiet;
+} compare_args;
+
+/* Take a compare option at argv[*i] into ca. Returns 1 when taken, 0 when not a compare
+ * option, -1 on a bad value (message printed). */
+static int compare_opt(int argc, char **argv, int *i, compare_args *ca, int run_too)
+{
+    const char *o = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    double v;
+    int takes = !strcmp(o, "--target-precision") || !strcmp(o, "--gate") ||
+                !strcmp(o, "--tolerance") || !strcmp(o, "--report") ||
+                (!run_too && (!strcmp(o, "--threshold") || !strcmp(o, "--versions")));
+    if (!run_too && !strcmp(o, "--quiet")) return ca->quiet = 1;
+    if (!takes) return 0;
+    if (!val) {
+        fprintf(stderr, "wxai-harness: %s needs a value\n", o);
+        return -1;
+    }
+    (*i)++;
+    if (!strcmp(o, "--report")) {
+        ca->report = val;
+    } else if (!strcmp(o, "--gate")) {
+        if (ca->ngates == GATE_MAX) {
+            fprintf(stderr, "wxai-harness: at most %d --gate\n", GATE_MAX);
+            return -1;
+        }
+        ca->gates[ca->ngates++] = val;
+    } else if (!strcmp(o, "--versions")) {
+        static char buf[2][128];
+        const char *comma = strchr(val, ',');
+        if (!comma || comma == val || !comma[1] || strlen(val) >= sizeof buf[0]) {
+            fprintf(stderr, "wxai-harness: --versions takes OLD,NEW, not '%s'\n", val);
+            return -1;
+        }
+        snprintf(buf[0], sizeof buf[0], "%.*s", (int)(comma - val), val);
+        snprintf(buf[1], sizeof buf[1], "%s", comma + 1);
+        ca->co.old_version = buf[0];
+        ca->co.new_version = buf[1];
+    } else {
+        double lo = !strcmp(o, "--target-precision") ? 1e-9 : 0;
+        if (parse_num(val, lo, 1, &v) != 0) {
+            fprintf(stderr, "wxai-harness: %s takes a number from %g to 1, not '%s'\n", o, lo,
+                    val);
+            return -1;
+        }
+        if (!strcmp(o, "--target-precision")) ca->co.target_precision = v;
+        if (!strcmp(o, "--tolerance")) ca->co.tolerance = v;
+        if (!strcmp(o, "--threshold")) ca->co.threshold = v;
+    }
+    return 1;
+}
+
+/* Parse the gates against compare's vocabulary (before any run, so a typo costs nothing). */
+static int compare_parse_gates(const compare_args *ca, gate_expr *ge)
+{
+    for (size_t i = 0; i < ca->ngates; i++) {
+        gate_error ge_err;
+        if (gate_parse(ca->gates[i], compare_vocab(), &ge[i], &ge_err) != GATE_OK) {
+            char caret[GATE_TEXT_MAX * 2 + 64];
+            fprintf(stderr, "wxai-harness: --gate: %s\n%s\n", ge_err.msg,
+                    gate_caret(ca->gates[i], &ge_err, "  ", caret, sizeof caret));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Compare, print, write, gate. Returns the exit code. */
+static int compare_finish(const cJSON *old, const cJSON *nw, const compare_args *ca,
+                          const gate_expr *ge)
+{
+    compare_result *r = NULL;
+    gate_result gr[GATE_MAX];
+    char err[512];
+    int failed = 0;
+    if (compare_run(old, nw, &ca->co, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "wxai-harness: compare: %s\n", err);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < ca->ngates; i++) {
+        gate_eval(&ge[i], compare_resolve, r, &gr[i]);
+        failed += gr[i].verdict != GATE_PASS;
+    }
+    if (!ca->quiet) {
+        compare_text(stdout, r);
+        for (size_t i = 0; i < ca->ngates; i++)
+            printf("%s %s\n", gr[i].verdict == GATE_PASS ? "Gate  pass " : "Gate  FAIL ",
+                   gr[i].message);
+    }
+    int code = failed ? EXIT_GATE : EXIT_OK;
+    if (ca->report) {
+        if (comparedoc_write(ca->report, r, ge, gr, ca->ngates) != 0)
+            code = EXIT_USAGE;
+        else if (!ca->quiet)
+            printf("Report        %s/compare.html\n", ca->report);
+    }
+    compare_free(r);
+    return code;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    compare_args ca;
+    const char *paths[2] = {NULL, NULL};
+    gate_expr ge[GATE_MAX];
+    cJSON *rep[2] = {NULL, NULL};
+    char err[512];
+    int code = EXIT_USAGE;
+    memset(&ca, 0, sizeof ca);
+    compare_defaults(&ca.co);
+    for (int i = 0; i < argc; i++) {
+        int t = compare_opt(argc, argv, &i, &ca, 0);
+        if (t < 0) return EXIT_USAGE;
+        if (t) continue;
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "wxai-harness: compare: unknown option '%s'\n", argv[i]);
+            return EXIT_USAGE;
+        }
+        if (paths[1]) {
+            fprintf(stderr, "wxai-harness: compare takes two reports, not '%s' too\n", argv[i]);
+            return EXIT_USAGE;
+        }
+        paths[paths[0] ? 1 : 0] = argv[i];
+    }
+    if (!paths[1]) {
+        fprintf(stderr, "usage: wxai-harness compare OLD/report.json NEW/report.json [--report "
+                        "DIR] [--gate EXPR]...\n");
+        return EXIT_USAGE;
+    }
+    if (compare_parse_gates(&ca, ge) != 0) return EXIT_USAGE;
+    for (int s = 0; s < 2; s++)
+        if (compare_load(paths[s], &rep[s], err, sizeof err) != 0) {
+            fprintf(stderr, "wxai-harness: compare: %s\n", err);
+            goto out;
+        }
+    ca.co.old_label = paths[0];
+    ca.co.new_label = paths[1];
+    code = compare_finish(rep[0], rep[1], &ca, ge);
+out:
+    cJSON_Delete(rep[0]);
+    cJSON_Delete(rep[1]);
+    return code;
+}
+
+/* run --compare-versions OLD,NEW: the same traffic twice against the embedded mock, each
+ * run pinned to one version, then compare. Compare's options are taken out of argv; the
+ * rest goes to each run. */
+static int cmd_compare_versions(int argc, char **argv, const char *versions)
+{
+    compare_args ca;
+    gate_expr ge[GATE_MAX];
+    run_pin pin[2];
+    char ver[2][128], dir[2][1024], label[2][256];
+    const char *comma = strchr(versions, ',');
+    int code = EXIT_USAGE;
+    memset(&ca, 0, sizeof ca);
+    memset(pin, 0, sizeof pin);
+    compare_defaults(&ca.co);
+    if (!comma || comma == versions || !comma[1] || strlen(versions) >= sizeof ver[0]) {
+        fprintf(stderr, "wxai-harness: --compare-versions takes OLD,NEW, not '%s'\n", versions);
+        return EXIT_USAGE;
+    }
+    snprintf(ver[0], sizeof ver[0], "%.*s", (int)(comma - versions), versions);
+    snprintf(ver[1], sizeof ver[1], "%s", comma + 1);
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    if (!rest) return EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--compare-versions")) {
+            i++;
+            continue;
+        }
+        if (!strcmp(argv[i], "--target")) {
+            fprintf(stderr, "wxai-harness: --compare-versions pins the version in the embedded "
+                            "mock; it cannot be used with --target\n");
+            goto out;
+        }
+        if (!strcmp(argv[i], "--quiet")) ca.quiet = 1;
+        int t = compare_opt(argc, argv, &i, &ca, 1);
+        if (t < 0) goto out;
+        if (!t) rest[nrest++] = argv[i];
+    }
+    if (compare_parse_gates(&ca, ge) != 0) goto out;
+    for (int s = 0; s < 2; s++) {
+        pin[s].version = ver[s];
+        if (ca.report) {
+            snprintf(dir[s], sizeof dir[s], "%s/%s", ca.report, s ? "new" : "old");
+            pin[s].report_dir = dir[s];
+        }
+        if (!ca.quiet) printf("== run %d of 2: model version %s ==\n", s + 1, ver[s]);
+        int rc = cmd_run(nrest, rest, &pin[s]);
+        if (rc == EXIT_USAGE || rc == EXIT_UNREACHABLE || !pin[s].report) {
+            code = rc ? rc : EXIT_USAGE;
+            goto out;
+        }
+        if (rc == EXIT_CHECKS) code = EXIT_CHECKS;
+        if (!ca.quiet) printf("\n");
+    }
+    snprintf(label[0], sizeof label[0], "version %.60s%s%.180s", ver[0], ca.report ? " in " : "",
+             ca.report ? dir[0] : "");
+    snprintf(label[1], sizeof label[1], "version %.60s%s%.180s", ver[1], ca.report ? " in " : "",
+             ca.report ? dir[1] : "");
+    ca.co.old_label = label[0];
+    ca.co.new_label = label[1];
+    int cc = compare_finish(pin[0].report, pin[1].report, &ca, ge);
+    /* a failed gate outranks a failed check; a usage error outranks both */
+    code = cc != EXIT_OK ? cc : code == EXIT_CHECKS ? EXIT_CHECKS : EXIT_OK;
+out:
+    cJSON_Delete(pin[0].report);
+    cJSON_Delete(pin[1].report);
+    free(rest);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -395,13 +642,18 @@ int main(int argc, char **argv)
             printf("%s\n", check_name((check_id)i));
         return 0;
     }
+    if (strcmp(argv[1], "compare") == 0) return cmd_compare(argc - 2, argv + 2);
     if (strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "wxai-harness: unknown command '%s'\n", argv[1]);
         usage(stderr);
         return EXIT_USAGE;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = cmd_run(argc - 2, argv + 2);
+    const char *versions = NULL;
+    for (int i = 2; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--compare-versions") == 0) versions = argv[i + 1];
+    int rc = versions ? cmd_compare_versions(argc - 2, argv + 2, versions)
+                      : cmd_run(argc - 2, argv + 2, NULL);
     curl_global_cleanup();
     return rc;
 }
