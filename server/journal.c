@@ -224,16 +224,140 @@ static void push(journal *j, const char *prefix, const char *rest, int64_t expl_
     j->count++;
 }
 
+/* The record as build() and json_print would write it, without the tree, for
+ * an exchange whose bodies go in as they are (exchange.c checked them). NULL
+ * when it does not fit the ring's line cap (build() shrinks it) or on ENOMEM. */
+typedef struct lbuf {
+    char *p;
+    size_t len, cap;
+} lbuf;
+
+static void lb_put(lbuf *b, const char *s, size_t n)
+{
+    if (b->len + n <= b->cap) memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void lb_lit(lbuf *b, const char *s)
+{
+    lb_put(b, s, strlen(s));
+}
+
+/* A string the way cJSON prints one. */
+static void lb_str(lbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    lb_put(b, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        const unsigned char *run = c;
+        while (*c >= 32 && *c != '"' && *c != '\\')
+            c++;
+        lb_put(b, (const char *)run, (size_t)(c - run));
+        if (!*c) break;
+        char esc[6] = {'\\', 0};
+        size_t n = 2;
+        switch (*c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[*c >> 4];
+            esc[5] = hex[*c & 15];
+            n = 6;
+        }
+        lb_put(b, esc, n);
+    }
+    lb_put(b, "\"", 1);
+}
+
+static void lb_int(lbuf *b, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    if (n > 0) lb_put(b, num, (size_t)n);
+}
+
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+static char *build_direct(const journal_exchange *x)
+{
+    size_t body = x->body && x->body_len ? x->body_len : 0;
+    size_t resp = x->response_verbatim ? strlen(x->response_text) : 0;
+    /* a string escaped by cJSON is at most 6 times its length */
+    size_t strings = slen(x->merchant) + slen(x->endpoint) + slen(x->method) + slen(x->path) +
+                     slen(x->idempotency_key);
+    if (body + resp + strings > JOURNAL_RING_LINE_MAX) return NULL;
+    lbuf b = {.cap = body + resp + 6 * strings + 256};
+    if (!(b.p = malloc(b.cap + 1))) return NULL;
+    lb_lit(&b, "{");
+    if (x->merchant) {
+        lb_lit(&b, "\"merchant\":");
+        lb_str(&b, x->merchant);
+        lb_lit(&b, ",");
+    }
+    lb_lit(&b, "\"endpoint\":");
+    lb_str(&b, x->endpoint ? x->endpoint : "other");
+    lb_lit(&b, ",\"request\":{\"method\":");
+    lb_str(&b, x->method ? x->method : "");
+    lb_lit(&b, ",\"path\":");
+    lb_str(&b, x->path ? x->path : "");
+    if (x->idempotency_key) {
+        lb_lit(&b, ",\"headers\":{\"Idempotency-Key\":");
+        lb_str(&b, x->idempotency_key);
+        lb_lit(&b, "}");
+    }
+    if (body) {
+        lb_lit(&b, ",\"body\":");
+        lb_put(&b, x->body, body);
+    }
+    lb_lit(&b, "},\"response\":{\"status\":");
+    lb_int(&b, x->status);
+    if (x->response_verbatim) {
+        lb_lit(&b, ",\"body\":");
+        lb_put(&b, x->response_text, resp);
+    } else if (x->response_len) {
+        lb_lit(&b, ",\"body_omitted_bytes\":");
+        lb_int(&b, (int64_t)x->response_len);
+    }
+    lb_lit(&b, "}}");
+    if (b.len > b.cap || b.len > JOURNAL_RING_LINE_MAX) { /* cannot happen: the cap is a bound */
+        free(b.p);
+        return NULL;
+    }
+    b.p[b.len] = '\0';
+    return b.p;
+}
+
 int journal_add(journal *j, const journal_exchange *x)
 {
     int64_t expl_s = INT64_MAX;
     char *full = NULL, *small = NULL, prefix[ID_PREFIX_MAX];
+    cJSON *rec = NULL, *parsed = NULL;
     int rc = -1;
     if (!j) return -1;
-    int stripped = x->response ? journal_strip_expired(x->response, clock_now_s(), &expl_s) : 0;
-    cJSON *rec = build(x, stripped == 0);
-    if (!rec || !(full = json_print(rec))) goto out;
-    if (strlen(full) > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, x))) goto out;
+    if ((!x->body || !x->body_len || x->body_canonical) && (x->response_verbatim || !x->response))
+        full = build_direct(x);
+    if (!full) {
+        journal_exchange t = *x;
+        size_t off;
+        if (x->response_verbatim && !x->response &&
+            json_parse(x->response_text, strlen(x->response_text), JSON_MAX_DEPTH, &parsed,
+                       &off) == JSON_OK)
+            t.response = parsed;
+        int stripped = t.response ? journal_strip_expired(t.response, clock_now_s(), &expl_s) : 0;
+        rec = build(&t, stripped == 0);
+        if (!rec || !(full = json_print(rec))) goto out;
+        if (strlen(full) > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, &t)))
+            goto out;
+    }
 
     pthread_mutex_lock(&j->lock);
     int64_t now = clock_mono_ms();
@@ -248,6 +372,7 @@ int journal_add(journal *j, const journal_exchange *x)
     rc = 0;
 out:
     cJSON_Delete(rec);
+    cJSON_Delete(parsed);
     free(full);
     free(small);
     return rc;

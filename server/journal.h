@@ -33,10 +33,13 @@ typedef struct journal_exchange {
     const char *idempotency_key; /* request header, or NULL */
     const char *body;            /* request body, or NULL */
     size_t body_len;
+    int body_canonical; /* body is JSON exactly as cJSON prints it: recorded as it is */
     int status;
     cJSON *response; /* parsed response body or NULL; expired explanations are removed from it */
     size_t response_len;       /* bytes of the response body sent */
     const char *response_text; /* the body response was parsed from (NUL-terminated), or NULL */
+    int response_verbatim; /* response_text is JSON, one line, nothing to expire: recorded as
+                            * it is (response is then NULL) */
 } journal_exchange;
 
 /* New journal holding `capacity` records in memory (0: none) and appending to
