@@ -212,7 +212,8 @@ static int charts(svg_buf *b, const compare_result *r)
                         {r->recommended, rec, "#b00020"},
                         {r->precision_threshold, prec, "#2a7f2a"}};
     size_t nmk = r->changed ? 2 : 1;
-    if (r->precision_status == 0) mk[nmk++] = mk[2];
+    /* a target every threshold reaches (0) would sit off the chart's left edge */
+    if (r->precision_status == 0 && r->precision_threshold >= lo) mk[nmk++] = mk[2];
     svg_chart c = {.id = "confidence",
                    .title = "Confidence by model version",
                    .x_label = "confidence",
