@@ -59,7 +59,9 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "compare.h"
 #include "driftstat.h"
+#include "gate.h"
 
 #define NB 1000
 
@@ -267,6 +269,178 @@ START_TEST(target_precision_and_recall)
 }
 END_TEST
 
+/* A report.json as the harness writes it, with only what compare reads: one version's
+ * fine confidence histogram (all answers labelled; wrong ones are those below wrong_below),
+ * the threshold the answers named, outcomes and one endpoint's latency and cost. */
+static cJSON *synthetic_report(const char *version, const uint64_t *c, size_t wrong_below,
+                               double fallback_rate, double p99_us, double cost_micros)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "tool", "wxai-harness");
+    cJSON *conf = cJSON_AddObjectToObject(r, "confidence");
+    cJSON_AddNumberToObject(conf, "threshold", 0.85);
+    cJSON *fine = cJSON_AddObjectToObject(conf, "fine");
+    cJSON_AddNumberToObject(fine, "bins", NB);
+    cJSON *rows =
+        cJSON_AddArrayToObject(cJSON_AddObjectToObject(fine, "by_model_version"), version);
+    for (int b = 0; b < NB; b++) {
+        if (!c[b]) continue;
+        int ok = (size_t)b >= wrong_below;
+        double row[4] = {b, (double)c[b], ok ? (double)c[b] : 0, ok ? 0 : (double)c[b]};
+        cJSON_AddItemToArray(rows, cJSON_CreateDoubleArray(row, 4));
+    }
+    cJSON *oc = cJSON_AddObjectToObject(r, "outcomes");
+    cJSON_AddNumberToObject(oc, "ready", 1000 * (1 - fallback_rate));
+    cJSON_AddNumberToObject(oc, "form_fallback", 1000 * fallback_rate);
+    cJSON_AddNumberToObject(oc, "fallback_rate", fallback_rate);
+    cJSON *ep = cJSON_AddObjectToObject(
+        cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "latency"), "endpoints"),
+        "order_routing");
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(ep, "corrected"), "p99_us", p99_us);
+    cJSON *cost = cJSON_AddObjectToObject(r, "cost");
+    cJSON_AddNumberToObject(cost, "total_micros", cost_micros);
+    cJSON *be = cJSON_CreateObject();
+    cJSON_AddStringToObject(be, "endpoint", "order_routing");
+    cJSON_AddNumberToObject(be, "cost_micros", cost_micros);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(cost, "by_endpoint"), be);
+    return r;
+}
+
+static int gate(const compare_result *r, const char *text, double *observed)
+{
+    gate_expr e;
+    gate_error err;
+    gate_result res;
+    ck_assert_msg(gate_parse(text, compare_vocab(), &e, &err) == GATE_OK, "%s: %s", text, err.msg);
+    gate_eval(&e, compare_resolve, (void *)r, &res);
+    if (observed) *observed = res.observed;
+    return res.verdict == GATE_PASS;
+}
+
+START_TEST(compare_recommends_the_shifted_threshold)
+{
+    uint64_t a[NB], b[NB];
+    normal_counts(a, 20000, 0.90, 0.04);
+    normal_counts(b, 20000, 0.85, 0.04);
+    /* wrong parses sit below 0.88 in the old and 0.83 in the new: the same answers */
+    cJSON *old = synthetic_report("2026.09", a, 880, 0.10, 120000, 2000000);
+    cJSON *nw = synthetic_report("2026.12", b, 830, 0.30, 150000, 2500000);
+    compare_opts o;
+    compare_defaults(&o);
+    compare_result *r;
+    char err[256];
+    ck_assert_int_eq(compare_run(old, nw, &o, &r, err, sizeof err), 0);
+    ck_assert_double_eq_tol(r->threshold, 0.85, 1e-12);
+    ck_assert_str_eq(r->threshold_from, "answers");
+    ck_assert_double_eq_tol(r->recommended, 0.80, 1e-12);
+    ck_assert(r->changed);
+    ck_assert_double_eq_tol(r->restored_rate, r->side[COMPARE_OLD].model_fallback, 0.01);
+    ck_assert_double_eq_tol(r->psi.psi, 1.4206397397, 1e-9); /* the reference pair above */
+    ck_assert_double_eq_tol(r->ks.d, 0.4682676568, 1e-9);
+    /* 98 % precision on the new version: the lowest threshold keeping wrong ones to 2 % */
+    ck_assert_int_eq(r->precision_status, 0);
+    ck_assert_double_ge(r->precision_pr.precision, 0.98);
+    driftstat_pr below;
+    driftstat_pr_at(r->side[1].correct, r->side[1].incorrect, NB,
+                    (size_t)(r->precision_threshold * NB + 0.5) - 1, &below);
+    ck_assert_double_lt(below.precision, 0.98);
+    ck_assert_double_gt(r->precision_threshold, 0.75);
+    ck_assert_double_lt(r->precision_threshold, 0.83 + 1e-9);
+    ck_assert_double_gt(r->precision_pr.recall, 0.99); /* only right answers lie above 0.83 */
+    /* the table has the current and recommended thresholds, sorted */
+    int seen = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        if (i) ck_assert_double_gt(r->rows[i].threshold, r->rows[i - 1].threshold);
+        seen += fabs(r->rows[i].threshold - 0.85) < 1e-9 || fabs(r->rows[i].threshold - 0.8) < 1e-9;
+    }
+    ck_assert_int_eq(seen, 2);
+    double v;
+    ck_assert(!gate(r, "psi(confidence)<0.1", &v));
+    ck_assert_double_eq_tol(v, 1.4206397397, 1e-9);
+    ck_assert(!gate(r, "delta(rate(fallback))<2pp", &v));
+    ck_assert_double_eq_tol(v, 0.20, 1e-9);
+    ck_assert(gate(r, "delta(p99(latency{endpoint=order_routing}))<40ms", &v));
+    ck_assert_double_eq_tol(v, 30000, 1e-9);
+    ck_assert(gate(r, "threshold.change>-0.06", &v));
+    ck_assert_double_eq_tol(v, -0.05, 1e-9);
+    ck_assert(gate(r, "cost.total{endpoint=order_routing}<3CNY", &v));
+    ck_assert_double_eq_tol(v, 2500000, 1e-9);
+    cJSON *j = compare_json(r, NULL, NULL, 0);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_double_eq_tol(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "threshold"), "recommended")->valuedouble, 0.80,
+        1e-12);
+    cJSON_Delete(j);
+    compare_free(r);
+    cJSON_Delete(old);
+    cJSON_Delete(nw);
+}
+END_TEST
+
+START_TEST(compare_no_drift_recommends_no_change)
+{
+    uint64_t a[NB], b[NB];
+    normal_counts(a, 20000, 0.90, 0.04);
+    normal_counts(b, 20003, 0.9002, 0.04); /* a slightly different sample of the same model */
+    cJSON *old = synthetic_report("2026.09", a, 0, 0.10, 1000, 1000);
+    cJSON *nw = synthetic_report("2026.09", b, 0, 0.10, 1000, 1000);
+    compare_result *r;
+    char err[256];
+    ck_assert_int_eq(compare_run(old, nw, NULL, &r, err, sizeof err), 0);
+    ck_assert(!r->changed);
+    ck_assert_double_eq_tol(r->recommended, 0.85, 1e-12);
+    ck_assert_double_lt(r->psi.psi, 0.01);
+    ck_assert(gate(r, "psi(confidence)<0.1", NULL));
+    ck_assert(gate(r, "delta(rate(fallback))<2pp", NULL));
+    ck_assert(gate(r, "threshold.change==0", NULL));
+    compare_free(r);
+    /* identical: exactly zero, whatever the tolerance */
+    compare_opts o;
+    compare_defaults(&o);
+    o.tolerance = 0;
+    ck_assert_int_eq(compare_run(old, old, &o, &r, err, sizeof err), 0);
+    ck_assert(!r->changed);
+    ck_assert_double_eq(r->psi.psi, 0);
+    ck_assert_double_eq(r->ks.d, 0);
+    compare_free(r);
+    cJSON_Delete(old);
+    cJSON_Delete(nw);
+}
+END_TEST
+
+START_TEST(compare_refuses_bad_reports)
+{
+    uint64_t a[NB];
+    normal_counts(a, 1000, 0.90, 0.04);
+    cJSON *good = synthetic_report("2026.09", a, 0, 0.1, 1, 1);
+    cJSON *empty = cJSON_CreateObject();
+    compare_result *r = (compare_result *)1;
+    char err[256];
+    ck_assert_int_eq(compare_run(good, empty, NULL, &r, err, sizeof err), -1);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(err, "new: no confidence.fine"));
+    compare_opts o;
+    compare_defaults(&o);
+    o.new_version = "2026.12";
+    ck_assert_int_eq(compare_run(good, good, &o, &r, err, sizeof err), -1);
+    ck_assert_str_eq(err, "new: no answers from model version '2026.12' (the run has: 2026.09)");
+    /* a row whose right and wrong answers outnumber its answers */
+    cJSON *bad = cJSON_Duplicate(good, 1);
+    cJSON *rows = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(bad, "confidence"), "fine"),
+                            "by_model_version"),
+        "2026.09");
+    double row[4] = {900, 1, 2, 0};
+    cJSON_AddItemToArray(rows, cJSON_CreateDoubleArray(row, 4));
+    ck_assert_int_eq(compare_run(bad, good, NULL, &r, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "correct + incorrect <= answers"));
+    compare_free(NULL);
+    cJSON_Delete(bad);
+    cJSON_Delete(good);
+    cJSON_Delete(empty);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("drift");
@@ -279,6 +453,11 @@ static Suite *suite(void)
     tcase_add_test(t, restore_rate_undoes_a_shift);
     tcase_add_test(t, target_precision_and_recall);
     suite_add_tcase(s, t);
+    TCase *c = tcase_create("compare");
+    tcase_add_test(c, compare_recommends_the_shifted_threshold);
+    tcase_add_test(c, compare_no_drift_recommends_no_change);
+    tcase_add_test(c, compare_refuses_bad_reports);
+    suite_add_tcase(s, c);
     return s;
 }
 
