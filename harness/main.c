@@ -19,6 +19,11 @@
 #include "compare.h"
 #include "comparedoc.h"
 #include "creds.h"
+#include "finish.h"
+#include "baseline.h"
+#include "gate.h"
+#include "measure.h"
+#include "progress.h"
 #include "openapi.h"
 #include "policy.h"
 #include "report.h"
@@ -74,7 +79,12 @@ static void usage(FILE *f)
         "  --exclude-checks LIST checks not to run\n"
         "  --report DIR          write DIR/report.json\n"
         "  --dump FILE           per-record outcomes as JSONL (id, status, outcome, intent)\n"
-        "  --quiet               no summary on stdout\n"
+        "  --quiet               no summary and no progress line on stdout\n"
+        "Gates and baseline (run; docs/ci.md)\n"
+        "  --gate EXPR           p95(latency)<200ms, rate(conformance)==100%, cost.total<50CNY\n"
+        "                        (repeatable; exit 3 when one fails)\n"
+        "  --baseline FILE       an earlier report.json: its failures do not fail this run\n"
+        "  --tolerance P         latency/cost regression allowed over the baseline (default 10%)\n"
         "Compare (run --compare-versions, compare; docs/drift.md)\n"
         "  --compare-versions O,N  run twice, the embedded mock pinned to O then N; compare\n"
         "  --versions O,N        compare: the model version to take from each report\n"
@@ -83,8 +93,9 @@ static void usage(FILE *f)
         "  --tolerance X         keep the threshold when its rate moved less (default 0.005)\n"
         "  --gate EXPR           psi(confidence)<0.1, delta(rate(fallback))<2pp (exit 3)\n"
         "\n"
-        "Exit: 0 all checks passed; 1 a check failed; 2 usage or input error; 4 target "
-        "unreachable.\n",
+        "Exit: 0 all passed; 1 a check failed; 2 usage or input error; 3 a gate failed or a\n"
+        "figure regressed (wins over 1); 4 target unreachable; 130 interrupted (reports written,\n"
+        "partial).\n",
         f);
 }
 
@@ -153,6 +164,10 @@ static int openapi_check(void *ud, const exchange *ex, char *msg, size_t cap)
 typedef struct args {
     const char *scenario, *traffic, *target, *report, *openapi, *checks, *exclude, *dump;
     int quiet;
+    const char *baseline;
+    double tolerance;
+    size_t ngates;
+    gate_expr *gates; /* GATE_MAX of them, static */
     sched_opts so;
     policy_opts po;
     int have_model, have_key, have_conc;
@@ -166,6 +181,9 @@ static int parse_args(int argc, char **argv, args *a)
     a->traffic = WXAI_DEFAULT_TRAFFIC;
     a->openapi = WXAI_OPENAPI;
     a->so.speed = 1.0;
+    a->tolerance = 0.10;
+    static gate_expr gates[GATE_MAX];
+    a->gates = gates;
     policy_defaults(&a->po);
     a->po.kind = POLICY_HYBRID;
     for (int i = 0; i < argc; i++) {
@@ -216,6 +234,30 @@ static int parse_args(int argc, char **argv, args *a)
             a->so.strict = 1;
         } else if (strcmp(o, "--quiet") == 0) {
             a->quiet = 1;
+        } else if (strcmp(o, "--gate") == 0) {
+            NEED();
+            gate_error ge;
+            if (a->ngates == GATE_MAX) BAD("at most 32 gates; this one is too many");
+            if (gate_parse(val, measure_vocab(), &a->gates[a->ngates], &ge) != GATE_OK) {
+                char caret[GATE_TEXT_MAX * 2 + 64];
+                fprintf(stderr, "wxai-harness: --gate: %s\n%s\n", ge.msg,
+                        gate_caret(val, &ge, "  ", caret, sizeof caret));
+                return -2; /* the caret says it all: no usage text after it */
+            }
+            a->ngates++;
+        } else if (strcmp(o, "--baseline") == 0) {
+            NEED();
+            a->baseline = val;
+        } else if (strcmp(o, "--tolerance") == 0) {
+            NEED();
+            char buf[64];
+            snprintf(buf, sizeof buf, "%s", val);
+            size_t n = strlen(buf);
+            int pct = n && buf[n - 1] == '%';
+            if (pct) buf[n - 1] = '\0';
+            if (parse_num(buf, 0, pct ? 1000 : 10, &a->tolerance) != 0)
+                BAD("a percentage such as 10%");
+            if (pct) a->tolerance /= 100;
         } else if (strcmp(o, "--speed") == 0) {
             NEED();
             if (parse_num(val, 1e-6, 1e6, &a->so.speed) != 0) BAD("a positive number");
@@ -277,6 +319,14 @@ typedef struct run_pin {
     cJSON *report;
 } run_pin;
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
 static int cmd_run(int argc, char **argv, run_pin *pin)
 {
     args a;
@@ -293,15 +343,21 @@ static int cmd_run(int argc, char **argv, run_pin *pin)
     memset(&st, 0, sizeof st);
     memset(&checks, 0, sizeof checks);
 
-    if (parse_args(argc, argv, &a) != 0) {
-        usage(stderr);
+    int pa = parse_args(argc, argv, &a);
+    if (pa != 0) {
+        if (pa == -1) usage(stderr);
+        return EXIT_USAGE;
+    }
+    cJSON *base = NULL;
+    if (a.baseline && baseline_load(a.baseline, &base, err, sizeof err) != 0) {
+        fprintf(stderr, "wxai-harness: --baseline %s\n", err);
         return EXIT_USAGE;
     }
     if (check_select(a.checks, a.exclude, &checks.enabled, err, sizeof err) != 0) {
         fprintf(stderr, "wxai-harness: %s\n", err);
-        return EXIT_USAGE;
+        goto out;
     }
-    if (load_scenario(a.scenario, &sc) != 0) return EXIT_USAGE;
+    if (load_scenario(a.scenario, &sc) != 0) goto out;
     if (!a.have_model && sc->llm && sc->llm->nmodels)
         snprintf(a.po.fallback_model, sizeof a.po.fallback_model, "%s", sc->llm->models[0].id);
     if (!a.have_key && sc->llm && sc->llm->nkeys)
@@ -374,27 +430,36 @@ static int cmd_run(int argc, char **argv, run_pin *pin)
     /* --concurrency alone is a closed model; with --rate it caps the open model. */
     if (a.have_conc && a.so.rate <= 0) a.so.closed = 1;
 
-    if (sched_run(&a.so, &a.po, sc, cr, &st, &checks, &res) != 0) goto out;
+    progress pg;
+    progress_init(&pg, stdout, a.quiet, progress_count_records(a.traffic), a.so.duration_ms);
+    a.so.stop = &stop_requested;
+    a.so.tick = progress_tick;
+    a.so.tick_ud = &pg;
+    /* SIGINT ends the run with a report of what it did (marked partial) */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int ran = sched_run(&a.so, &a.po, sc, cr, &st, &checks, &res);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    progress_done(&pg);
+    if (ran != 0) goto out;
     if (!a.quiet) report_text(stdout, &ri, &st, &checks, &res);
     if (pin) a.report = pin->report_dir;
-    if (pin && !(pin->report = report_json(&ri, &st, &checks, &res))) goto out;
-    if (a.report) {
-        cJSON *rj = report_json(&ri, &st, &checks, &res);
-        int wr = rj ? report_write(a.report, rj) : -1;
-        cJSON_Delete(rj);
-        if (wr != 0) goto out;
-    }
-    if (res.input_failed)
-        code = EXIT_USAGE;
-    else if (res.unreachable) {
-        fprintf(stderr, "wxai-harness: %s is unreachable\n", url);
-        code = EXIT_UNREACHABLE;
-    } else {
-        code = EXIT_OK;
-        for (int i = 0; i < CHECK_COUNT; i++)
-            if (checks.t[i].failed) code = EXIT_CHECKS;
-    }
+    if (res.unreachable) fprintf(stderr, "wxai-harness: %s is unreachable\n", url);
+    finish_opts fo = {.report_dir = a.report,
+                      .gates = a.gates,
+                      .ngates = a.ngates,
+                      .baseline = base,
+                      .baseline_path = a.baseline,
+                      .tolerance = a.tolerance,
+                      .quiet = a.quiet};
+    code = finish_run(&fo, &ri, &st, &checks, &res, pin ? &pin->report : NULL);
 out:
+    cJSON_Delete(base);
     if (dump) fclose(dump);
     server_stop(srv);
     creds_free(cr);

@@ -368,6 +368,26 @@ static int mkdirs(const char *dir)
     return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+int report_write_text(const char *dir, const char *name, const char *text, size_t len)
+{
+    char tmp[1100], dst[1100];
+    if (mkdirs(dir) != 0) {
+        fprintf(stderr, "wxai-harness: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(dst, sizeof dst, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.%d.tmp", dir, name, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, dst) != 0) {
+        fprintf(stderr, "wxai-harness: cannot write %s: %s\n", dst, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 int report_write(const char *dir, const cJSON *report)
 {
     char tmp[1100], dst[1100];

@@ -35,5 +35,8 @@ cJSON *report_json(const report_info *ri, const stats *st, const check_results *
 /* Write dir/report.json atomically (dir is created if missing). Returns 0, or -1 with a
  * message on stderr. */
 int report_write(const char *dir, const cJSON *report);
+/* Write len bytes of text to dir/name atomically (temporary file, fsync, rename; dir is
+ * created if missing). Returns 0, or -1 with a message on stderr. */
+int report_write_text(const char *dir, const char *name, const char *text, size_t len);
 
 #endif

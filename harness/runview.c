@@ -20,7 +20,10 @@ static cJSON *distribution(const histogram *h)
     if (top < 1000) top = 1000;
     /* a round bin width: 1, 2 or 5 times a power of ten microseconds */
     double raw = top / RUNVIEW_LAT_BINS, p10 = pow(10, floor(log10(raw)));
-    double w = raw / p10 <= 1 ? p10 : raw / p10 <= 2 ? 2 * p10 : raw / p10 <= 5 ? 5 * p10 : 10 * p10;
+    double w = raw / p10 <= 1   ? p10
+               : raw / p10 <= 2 ? 2 * p10
+               : raw / p10 <= 5 ? 5 * p10
+                                : 10 * p10;
     double counts[RUNVIEW_LAT_BINS] = {0};
     if (n) {
         for (int i = 0; i < 1000; i++) {
@@ -43,10 +46,9 @@ static cJSON *percentiles(const histogram *h)
     for (size_t i = 0; a && i < sizeof curve_p / sizeof curve_p[0]; i++) {
         cJSON *pair = cJSON_CreateArray();
         cJSON_AddItemToArray(pair, cJSON_CreateNumber(curve_p[i]));
-        cJSON_AddItemToArray(pair,
-                             cJSON_CreateNumber(histogram_count(h) ? (double)histogram_percentile(
-                                                                         h, curve_p[i])
-                                                                   : 0));
+        cJSON_AddItemToArray(
+            pair, cJSON_CreateNumber(
+                      histogram_count(h) ? (double)histogram_percentile(h, curve_p[i]) : 0));
         cJSON_AddItemToArray(a, pair);
     }
     return a;
