@@ -1,12 +1,14 @@
 # The two commands of the README. Both install what is missing, configure and build.
-#   make demo   start wxai-mock on the default scenario and walk through the dinner example
+#   make demo   rehearse a model update: the labelled retail day against model 2026.09 and
+#               2026.12 under quarterly-drift, the drift and the threshold that restores it
+#   make demo-curl  start wxai-mock on the default scenario and walk through the dinner example
 #   make test   run every test, then every suite again under ASan+UBSan
 
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-san test test-plain test-san demo format clean
+.PHONY: all deps build build-san test test-plain test-san demo demo-curl format clean
 
 all: build
 
@@ -33,6 +35,9 @@ test-san: build-san
 test: test-plain test-san
 
 demo: build
+	@./docs/examples/drift-demo.sh $(BUILD)
+
+demo-curl: build
 	@./docs/examples/demo.sh $(BUILD)
 
 format:

@@ -420,7 +420,12 @@ void compare_text(FILE *f, const compare_result *r)
     else
         fprintf(f, "Recommend     no change: threshold %.3f keeps %s below it (was %.2f%%)\n",
                 r->threshold, a, 100 * o->model_fallback);
-    if (r->precision_status == 0)
+    if (r->precision_status == 0 && r->precision_threshold == 0)
+        fprintf(f,
+                "Precision     every threshold reaches the %.2f%% target on the new version "
+                "(%.2f%% with every answer accepted)\n",
+                100 * r->target_precision, 100 * r->precision_pr.precision);
+    else if (r->precision_status == 0)
         fprintf(f,
                 "Precision     threshold %.3f reaches %.2f%% precision (target %.2f%%) at %.2f%% "
                 "recall on the new version\n",

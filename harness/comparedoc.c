@@ -61,7 +61,12 @@ static void recommendation(char *b, size_t cap, const compare_result *r)
 
 static void precision_line(char *b, size_t cap, const compare_result *r)
 {
-    if (r->precision_status == 0)
+    if (r->precision_status == 0 && r->precision_threshold == 0)
+        snprintf(b, cap,
+                 "Every threshold reaches the %.2f%% precision target on the new version "
+                 "(%.2f%% with every answer accepted).",
+                 100 * r->target_precision, 100 * r->precision_pr.precision);
+    else if (r->precision_status == 0)
         snprintf(b, cap,
                  "Threshold %.3f reaches %.2f%% precision (target %.2f%%) on the new version at "
                  "%.2f%% recall.",
