@@ -6,7 +6,7 @@
 
 #include <openssl/rand.h>
 
-#define POOL_BYTES 512
+#define POOL_BYTES 8192 /* 85 requests a draw: each RAND_bytes also costs a getpid() and, at times, a DRBG lock */
 
 /* A request takes four identifiers; one RAND_bytes call costs about as much
  * as the rest of the identifier work (DRBG locking and bookkeeping), so each
