@@ -205,20 +205,15 @@ static void write_file(journal *j, const char *prefix, const char *rest)
     }
 }
 
-static void push(journal *j, const char *prefix, const char *rest, int64_t expl_s)
+/* Take line (len bytes) into the ring, evicting as the caps require (under the lock). */
+static void push_line(journal *j, char *line, size_t len, int64_t expl_s)
 {
-    size_t plen = strlen(prefix), rlen = strlen(rest);
-    if (!j->capacity || plen + rlen > JOURNAL_RING_BYTES) return;
-    char *line = malloc(plen + rlen + 1);
-    if (!line) return;
-    memcpy(line, prefix, plen);
-    memcpy(line + plen, rest, rlen + 1);
     if (j->count == j->capacity) evict_oldest(j);
-    while (j->count && j->bytes + plen + rlen > JOURNAL_RING_BYTES)
+    while (j->count && j->bytes + len > JOURNAL_RING_BYTES)
         evict_oldest(j);
     entry *e = &j->ring[(j->head + j->count) % j->capacity];
     e->line = line;
-    e->len = plen + rlen;
+    e->len = len;
     e->expl_expires_s = expl_s;
     j->bytes += e->len;
     j->count++;
@@ -359,16 +354,34 @@ int journal_add(journal *j, const journal_exchange *x)
             goto out;
     }
 
+    /* All 32 workers queue on this lock: nothing is allocated or freed under it. */
+    const char *rest = (small ? small : full) + 1;
+    size_t rlen = strlen(rest);
+    char *line = j->capacity ? malloc(ID_PREFIX_MAX + rlen + 1) : NULL;
+    char *evicted = NULL;
     pthread_mutex_lock(&j->lock);
     int64_t now = clock_mono_ms();
     if (j->base_ms < 0) j->base_ms = now;
     j->seq++;
-    snprintf(prefix, sizeof prefix, "{\"id\":\"r-%04" PRIu64 "\",\"at_ms\":%" PRId64 ",", j->seq,
-             now - j->base_ms);
+    int plen = snprintf(prefix, sizeof prefix, "{\"id\":\"r-%04" PRIu64 "\",\"at_ms\":%" PRId64 ",",
+                        j->seq, now - j->base_ms);
     /* `full` is an object, "{...}": its fields follow the prefix's. */
     write_file(j, prefix, full + 1);
-    push(j, prefix, (small ? small : full) + 1, expl_s);
+    if (line && plen > 0 && (size_t)plen < sizeof prefix &&
+        (size_t)plen + rlen <= JOURNAL_RING_BYTES) {
+        memcpy(line, prefix, (size_t)plen);
+        memcpy(line + plen, rest, rlen + 1);
+        if (j->count == j->capacity) {
+            evicted = j->ring[j->head].line;
+            j->ring[j->head].line = NULL;
+            evict_oldest(j);
+        }
+        push_line(j, line, (size_t)plen + rlen, expl_s);
+        line = NULL;
+    }
     pthread_mutex_unlock(&j->lock);
+    free(evicted);
+    free(line);
     rc = 0;
 out:
     cJSON_Delete(rec);
