@@ -255,7 +255,7 @@ static int parse_args(int argc, char **argv, args *a)
             size_t n = strlen(buf);
             int pct = n && buf[n - 1] == '%';
             if (pct) buf[n - 1] = '\0';
-            if (parse_num(buf, 0, pct ? 1000 : 10, &a->tolerance) != 0)
+            if (parse_num(buf, 0, pct ? 1e6 : 1e4, &a->tolerance) != 0)
                 BAD("a percentage such as 10%");
             if (pct) a->tolerance /= 100;
         } else if (strcmp(o, "--speed") == 0) {
