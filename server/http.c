@@ -277,6 +277,34 @@ static void jb_num(jbuf *b, const cJSON *item)
         jb_put(b, o, (size_t)(e - o));
         return;
     }
+    /* A short decimal (0.97, 12.5) that the double is the nearest to prints
+     * as its digits under "%1.15g" too: 15 significant digits round to it,
+     * and %g stays in fixed notation from 1e-4 up. */
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double a = fabs(d);
+    if (a >= 1e-4 && a < 1e9) {
+        for (int k = 1; k <= 6; k++) {
+            double m = nearbyint(a * pow10[k]);
+            if (m / pow10[k] != a) continue;
+            char *e = num + sizeof num, *o = e;
+            unsigned long long u = (unsigned long long)m;
+            int frac = k;
+            while (frac > 0 && u % 10 == 0) { /* %g drops trailing zeros */
+                u /= 10;
+                frac--;
+            }
+            for (int i = 0; i < frac; i++, u /= 10)
+                *--o = (char)('0' + u % 10);
+            *--o = '.';
+            do {
+                *--o = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (d < 0) *--o = '-';
+            jb_put(b, o, (size_t)(e - o));
+            return;
+        }
+    }
     n = snprintf(num, sizeof num, "%1.15g", d);
     double test = strtod(num, NULL);
     double max = fabs(test) > fabs(d) ? fabs(test) : fabs(d);
