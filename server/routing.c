@@ -1,5 +1,6 @@
 #include "routing.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,21 @@ static int64_t tokens_of_json(const cJSON *v)
     if (v->string) n += tokens_estimate(v->string, strlen(v->string));
     if (cJSON_IsString(v)) return n + tokens_estimate(v->valuestring, strlen(v->valuestring));
     if (cJSON_IsNumber(v)) {
-        int len = snprintf(num, sizeof num, "%.15g", v->valuedouble);
+        double d = v->valuedouble;
+        int len;
+        if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+            /* what "%.15g" prints for an integer of at most 15 digits, without snprintf */
+            char *e = num + sizeof num, *o = e;
+            long long i = (long long)d;
+            unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+            do {
+                *--o = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (i < 0) *--o = '-';
+            return n + tokens_estimate(o, (size_t)(e - o));
+        }
+        len = snprintf(num, sizeof num, "%.15g", d);
         return n + tokens_estimate(num, len > 0 ? (size_t)len : 0);
     }
     if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) return n + 1;
@@ -172,9 +187,17 @@ static int64_t tokens_of_json(const cJSON *v)
 
 static void add_time(cJSON *o, const char *key, int64_t unix_s)
 {
-    char buf[40];
-    if (clock_format_rfc3339(unix_s, DEFAULT_UTC_OFFSET_S, buf, sizeof buf) == 0)
-        cJSON_AddStringToObject(o, key, buf);
+    /* every answer formats "now + TTL": once a second per thread is enough */
+    static _Thread_local int64_t last_s = INT64_MIN;
+    static _Thread_local char last[40];
+    if (unix_s != last_s) {
+        if (clock_format_rfc3339(unix_s, DEFAULT_UTC_OFFSET_S, last, sizeof last) != 0) {
+            last_s = INT64_MIN;
+            return;
+        }
+        last_s = unix_s;
+    }
+    cJSON_AddStringToObject(o, key, last);
 }
 
 static int in_list(char *const *list, size_t n, const char *s)
