@@ -90,7 +90,7 @@ static void usage(FILE *f)
         "  --versions O,N        compare: the model version to take from each report\n"
         "  --threshold X         compare: the current threshold (default: the old answers')\n"
         "  --target-precision X  the precision to reach against truth (default 0.98)\n"
-        "  --tolerance X         keep the threshold when its rate moved less (default 0.005)\n"
+        "  --rate-tolerance X    keep the threshold when its rate moved less (default 0.005)\n"
         "  --gate EXPR           psi(confidence)<0.1, delta(rate(fallback))<2pp (exit 3)\n"
         "\n"
         "Exit: 0 all passed; 1 a check failed; 2 usage or input error; 3 a gate failed or a\n"
@@ -487,7 +487,7 @@ static int compare_opt(int argc, char **argv, int *i, compare_args *ca, int run_
     const char *o = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
     double v;
     int takes = !strcmp(o, "--target-precision") || !strcmp(o, "--gate") ||
-                !strcmp(o, "--tolerance") || !strcmp(o, "--report") ||
+                !strcmp(o, "--rate-tolerance") || !strcmp(o, "--report") ||
                 (!run_too && (!strcmp(o, "--threshold") || !strcmp(o, "--versions")));
     if (!run_too && !strcmp(o, "--quiet")) return ca->quiet = 1;
     if (!takes) return 0;
@@ -523,7 +523,7 @@ static int compare_opt(int argc, char **argv, int *i, compare_args *ca, int run_
             return -1;
         }
         if (!strcmp(o, "--target-precision")) ca->co.target_precision = v;
-        if (!strcmp(o, "--tolerance")) ca->co.tolerance = v;
+        if (!strcmp(o, "--rate-tolerance")) ca->co.tolerance = v;
         if (!strcmp(o, "--threshold")) ca->co.threshold = v;
     }
     return 1;
