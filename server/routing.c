@@ -226,9 +226,11 @@ static int send_result(http_req *req, const request *r, cJSON *intent, double co
                  (long long)total, (long long)sc->review.amount_over_fen);
         review_reason = reason;
     }
-    const char *status = review_reason               ? "pending_review"
-                         : confidence < r->threshold ? "fallback"
-                                                     : "ready";
+    /* Decide on the figures the client sees, so a 0.84996 shown as 0.85 is ready. */
+    confidence = json_round(confidence, 4);
+    const char *status = review_reason                              ? "pending_review"
+                         : confidence < json_round(r->threshold, 4) ? "fallback"
+                                                                    : "ready";
     int64_t now = clock_now_s();
 
     ident_token("int_", id, sizeof id);
