@@ -26,10 +26,8 @@ cJSON *intent_to_json(const model_result *r)
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "type", model_intent_name(r->intent));
-    if (r->has_amount)
-        cJSON_AddItemToObject(o, "amount", amount_json(r->total, r->currency));
-    else
-        cJSON_AddNullToObject(o, "amount");
+    /* Unknown parts are left out rather than null: a prefill shows what is known. */
+    if (r->has_amount) cJSON_AddItemToObject(o, "amount", amount_json(r->total, r->currency));
     if (r->source_order) {
         cJSON *so = cJSON_AddObjectToObject(o, "source_order");
         cJSON_AddStringToObject(so, "out_trade_no", r->source_order->out_trade_no);
@@ -39,10 +37,7 @@ cJSON *intent_to_json(const model_result *r)
         cJSON *tip = cJSON_AddObjectToObject(o, "tip");
         json_add_int(tip, "rate_bp", r->tip_rate_bp);
         cJSON_AddItemToObject(tip, "amount", amount_json(r->tip_amount, r->currency));
-        if (r->tip_paid_by[0])
-            cJSON_AddStringToObject(tip, "paid_by", r->tip_paid_by);
-        else
-            cJSON_AddNullToObject(tip, "paid_by");
+        if (r->tip_paid_by[0]) cJSON_AddStringToObject(tip, "paid_by", r->tip_paid_by);
     }
     if (r->category[0]) cJSON_AddStringToObject(o, "category", r->category);
     int split = r->intent == MODEL_INTENT_SPLIT_BILL;
