@@ -348,6 +348,13 @@ static int cmd_run(int argc, char **argv, run_pin *pin)
         if (pa == -1) usage(stderr);
         return EXIT_USAGE;
     }
+    /* A drift rehearsal compares the model's answers to every record; a phrase
+     * cache would skip some of them, and differently in each run. */
+    if (pin) {
+        int given = 0;
+        for (int i = 0; i < argc; i++) given |= strcmp(argv[i], "--cache-size") == 0;
+        if (!given) a.po.cache_size = 0;
+    }
     cJSON *base = NULL;
     if (a.baseline && baseline_load(a.baseline, &base, err, sizeof err) != 0) {
         fprintf(stderr, "wxai-harness: --baseline %s\n", err);
