@@ -191,11 +191,7 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
  * growing buffer: cJSON prints every number with sprintf (and each double a
  * second time through sscanf), which was 18 % of a scripted answer's
  * instructions. */
-typedef struct jbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} jbuf;
+typedef http_json jbuf;
 
 static int jb_room(jbuf *b, size_t n)
 {
@@ -255,10 +251,9 @@ static void jb_str(jbuf *b, const char *s)
     b->len = (size_t)(o - b->p);
 }
 
-static void jb_num(jbuf *b, const cJSON *item)
+static void jb_num(jbuf *b, double d)
 {
     char num[32];
-    double d = item->valuedouble;
     int n;
     if (isnan(d) || isinf(d)) {
         jb_put(b, "null", 4);
@@ -319,7 +314,7 @@ static void jb_value(jbuf *b, const cJSON *item)
     case cJSON_NULL: jb_put(b, "null", 4); return;
     case cJSON_False: jb_put(b, "false", 5); return;
     case cJSON_True: jb_put(b, "true", 4); return;
-    case cJSON_Number: jb_num(b, item); return;
+    case cJSON_Number: jb_num(b, item->valuedouble); return;
     case cJSON_String: jb_str(b, item->valuestring); return;
     case cJSON_Raw:
         if (!item->valuestring) b->failed = 1;
@@ -342,6 +337,38 @@ static void jb_value(jbuf *b, const cJSON *item)
     }
     default: b->failed = 1; /* cJSON_Invalid: cJSON prints nothing either */
     }
+}
+
+void http_json_lit(http_json *b, const char *s)
+{
+    jb_put(b, s, strlen(s));
+}
+
+void http_json_str(http_json *b, const char *s)
+{
+    jb_str(b, s);
+}
+
+void http_json_num(http_json *b, double d)
+{
+    jb_num(b, d);
+}
+
+void http_json_value(http_json *b, const cJSON *v)
+{
+    if (v) jb_value(b, v);
+}
+
+int http_send_json_text(http_req *req, int status, http_json *b)
+{
+    int rc = -1;
+    if (!b->failed && b->p) {
+        b->p[b->len] = '\0';
+        rc = http_send(req, status, "application/json; charset=utf-8", b->p, b->len);
+    }
+    free(b->p);
+    memset(b, 0, sizeof *b);
+    return rc;
 }
 
 int http_send_json(http_req *req, int status, const cJSON *json)

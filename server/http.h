@@ -64,6 +64,20 @@ void http_add_header(http_req *req, const char *name, const char *fmt, ...)
 int http_send(http_req *req, int status, const char *content_type, const char *body, size_t len);
 /* Send a JSON value (not consumed). Returns 0 or -1. */
 int http_send_json(http_req *req, int status, const cJSON *json);
+/* A JSON text written piece by piece, in exactly the bytes cJSON_PrintUnformatted gives for
+ * the same tree, so a hot answer need not be built as a tree first. Starts zeroed; p is
+ * owned by the writer until http_send_json_text (or free(p)). */
+typedef struct http_json {
+    char *p;
+    size_t len, cap;
+    int failed;
+} http_json;
+void http_json_lit(http_json *b, const char *s);    /* as is: punctuation and keys */
+void http_json_str(http_json *b, const char *s);    /* a string value; NULL prints "" */
+void http_json_num(http_json *b, double d);         /* a number, as cJSON prints it */
+void http_json_value(http_json *b, const cJSON *v); /* a tree, as cJSON prints it */
+/* Send b's text as a JSON answer and release it. Returns 0 or -1 (also when b failed). */
+int http_send_json_text(http_req *req, int status, http_json *b);
 /* Send an error in the shape of the path's family: WeChat {code, message, detail} on /v3,
  * RFC 6749 {error, error_description} on the token endpoint, OpenAI {error: {...}} on /v1.
  * detail (may be NULL) is consumed. Returns 0 or -1. */

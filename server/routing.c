@@ -155,12 +155,19 @@ static void add_usage_cost(http_req *req, cJSON *root, const request *r, int64_t
 
 /* Output tokens of a JSON answer: the tokens of its keys and values, as if
  * the model had written them out, so punctuation of the envelope is free. */
+static int64_t tokens_of_value(const cJSON *v);
+
 static int64_t tokens_of_json(const cJSON *v)
+{
+    if (!v) return 0;
+    return (v->string ? tokens_estimate(v->string, strlen(v->string)) : 0) + tokens_of_value(v);
+}
+
+/* tokens_of_json without v's own key */
+static int64_t tokens_of_value(const cJSON *v)
 {
     char num[32];
     int64_t n = 0;
-    if (!v) return 0;
-    if (v->string) n += tokens_estimate(v->string, strlen(v->string));
     if (cJSON_IsString(v)) return n + tokens_estimate(v->valuestring, strlen(v->valuestring));
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
@@ -185,7 +192,7 @@ static int64_t tokens_of_json(const cJSON *v)
     return n;
 }
 
-static void add_time(cJSON *o, const char *key, int64_t unix_s)
+static int format_time(int64_t unix_s, char *out, size_t cap)
 {
     /* every answer formats "now + TTL": once a second per thread is enough */
     static _Thread_local int64_t last_s = INT64_MIN;
@@ -193,11 +200,19 @@ static void add_time(cJSON *o, const char *key, int64_t unix_s)
     if (unix_s != last_s) {
         if (clock_format_rfc3339(unix_s, DEFAULT_UTC_OFFSET_S, last, sizeof last) != 0) {
             last_s = INT64_MIN;
-            return;
+            return -1;
         }
         last_s = unix_s;
     }
-    cJSON_AddStringToObject(o, key, last);
+    if (strlen(last) >= cap) return -1;
+    memcpy(out, last, strlen(last) + 1);
+    return 0;
+}
+
+static void add_time(cJSON *o, const char *key, int64_t unix_s)
+{
+    char buf[40];
+    if (format_time(unix_s, buf, sizeof buf) == 0) cJSON_AddStringToObject(o, key, buf);
 }
 
 static int in_list(char *const *list, size_t n, const char *s)
@@ -207,15 +222,39 @@ static int in_list(char *const *list, size_t n, const char *s)
     return 0;
 }
 
-/* 200: ready, fallback or pending_review. intent is consumed. */
-static int send_result(http_req *req, const request *r, cJSON *intent, double confidence,
+/* usage and cost as add_usage_cost adds them, written straight into b. */
+static void write_usage_cost(http_req *req, http_json *b, const request *r, int64_t out_tokens)
+{
+    const scenario_pricing *p = &req->sc->pricing;
+    int64_t cost = 0, in_tokens = r->text_tokens + r->attachment_tokens;
+    int multimodal = strcmp(r->modality, "text") != 0;
+    http_json_lit(b, ",\"usage\":{\"input_tokens\":");
+    http_json_num(b, (double)in_tokens);
+    http_json_lit(b, ",\"output_tokens\":");
+    http_json_num(b, (double)out_tokens);
+    http_json_lit(b, ",\"total_tokens\":");
+    http_json_num(b, (double)(in_tokens + out_tokens));
+    http_json_lit(b, ",\"modality\":");
+    http_json_str(b, r->modality);
+    if (money_token_cost(in_tokens + out_tokens, p->order_routing_per_1k_tokens_micros,
+                         multimodal ? p->multimodal_multiplier : 1, &cost))
+        cost = 0;
+    http_json_lit(b, "},\"cost\":{\"amount_micros\":");
+    http_json_num(b, (double)cost);
+    http_json_lit(b, ",\"currency\":");
+    http_json_str(b, p->currency);
+    http_json_lit(b, "}");
+}
+
+/* 200: ready, fallback or pending_review. intent is not consumed (it may be a scenario
+ * rule's own). The answer is written as text, in the bytes a cJSON tree of it would
+ * print: building the tree was ~60 mallocs and frees per answer. */
+static int send_result(http_req *req, const request *r, const cJSON *intent, double confidence,
                        int64_t total, const char *category, const char *review_reason)
 {
     const scenario *sc = req->sc;
-    char id[40], ctk[40], reason[160];
-    cJSON *root = cJSON_CreateObject();
-    int rc = -1;
-    if (!root) goto out;
+    char id[40], ctk[40], reason[160], expires[40];
+    http_json b = {0};
 
     if (!review_reason && in_list(sc->review.categories, sc->review.ncategories, category)) {
         snprintf(reason, sizeof reason, "category %s requires manual review", category);
@@ -234,47 +273,54 @@ static int send_result(http_req *req, const request *r, cJSON *intent, double co
     int64_t now = clock_now_s();
 
     ident_token("int_", id, sizeof id);
-    cJSON_AddStringToObject(root, "intent_id", id);
-    cJSON_AddStringToObject(root, "status", status);
-    cJSON_AddNumberToObject(root, "confidence", json_round(confidence, 4));
-    cJSON_AddNumberToObject(root, "threshold", json_round(r->threshold, 4));
-    cJSON_AddItemToObject(root, "intent", intent);
-    int64_t out_tokens = tokens_of_json(intent);
-    intent = NULL;
+    http_json_lit(&b, "{\"intent_id\":");
+    http_json_str(&b, id);
+    http_json_lit(&b, ",\"status\":");
+    http_json_str(&b, status);
+    http_json_lit(&b, ",\"confidence\":");
+    http_json_num(&b, json_round(confidence, 4));
+    http_json_lit(&b, ",\"threshold\":");
+    http_json_num(&b, json_round(r->threshold, 4));
+    int64_t out_tokens = 0;
+    if (intent) {
+        http_json_lit(&b, ",\"intent\":");
+        http_json_value(&b, intent);
+        out_tokens = tokens_estimate("intent", 6) + tokens_of_value(intent);
+    }
     /* The intent (and its token, when ready) stays valid for the same time. */
     if (strcmp(status, "ready") == 0) {
         ident_token("ctk_", ctk, sizeof ctk);
-        cJSON_AddStringToObject(root, "confirmation_token", ctk);
+        http_json_lit(&b, ",\"confirmation_token\":");
+        http_json_str(&b, ctk);
     } else {
-        cJSON_AddNullToObject(root, "confirmation_token");
+        http_json_lit(&b, ",\"confirmation_token\":null");
     }
-    add_time(root, "expires_at", now + CONFIRMATION_TTL_S);
-    if (strcmp(status, "fallback") == 0) {
-        cJSON *fb = cJSON_AddObjectToObject(root, "fallback");
-        cJSON_AddStringToObject(fb, "type", "form");
-        cJSON_AddStringToObject(fb, "reason", "confidence_below_threshold");
-        cJSON *fields = cJSON_AddArrayToObject(fb, "fields");
-        cJSON_AddItemToArray(fields, cJSON_CreateString("amount"));
-        cJSON_AddItemToArray(fields, cJSON_CreateString("payees"));
-    } else {
-        cJSON_AddNullToObject(root, "fallback");
+    if (format_time(now + CONFIRMATION_TTL_S, expires, sizeof expires) == 0) {
+        http_json_lit(&b, ",\"expires_at\":");
+        http_json_str(&b, expires);
     }
+    if (strcmp(status, "fallback") == 0)
+        http_json_lit(&b, ",\"fallback\":{\"type\":\"form\",\"reason\":\"confidence_below_threshold\","
+                          "\"fields\":[\"amount\",\"payees\"]}");
+    else
+        http_json_lit(&b, ",\"fallback\":null");
     if (review_reason) {
-        cJSON *rv = cJSON_AddObjectToObject(root, "review");
-        cJSON_AddBoolToObject(rv, "required", 1);
-        cJSON_AddStringToObject(rv, "reason", review_reason);
+        http_json_lit(&b, ",\"review\":{\"required\":true,\"reason\":");
+        http_json_str(&b, review_reason);
+        http_json_lit(&b, "}");
     } else {
-        cJSON_AddNullToObject(root, "review");
+        http_json_lit(&b, ",\"review\":null");
     }
-    cJSON *model = cJSON_AddObjectToObject(root, "model");
-    cJSON_AddStringToObject(model, "name", MODEL_NAME);
-    cJSON_AddStringToObject(model, "version", engine_req_version_id(req, ENDPOINT_ORDER_ROUTING));
-    add_usage_cost(req, root, r, out_tokens);
-    rc = http_send_json(req, 200, root);
-out:
-    cJSON_Delete(intent);
-    cJSON_Delete(root);
-    return rc;
+    http_json_lit(&b, ",\"model\":{\"name\":\"" MODEL_NAME "\"");
+    const char *version = engine_req_version_id(req, ENDPOINT_ORDER_ROUTING);
+    if (version) { /* cJSON leaves out a NULL string */
+        http_json_lit(&b, ",\"version\":");
+        http_json_str(&b, version);
+    }
+    http_json_lit(&b, "}");
+    write_usage_cost(req, &b, r, out_tokens);
+    http_json_lit(&b, "}");
+    return http_send_json_text(req, 200, &b);
 }
 
 /* 202 with the open questions; partial is consumed. */
@@ -411,8 +457,10 @@ static int run_model(http_req *req, const request *r, clarify_entry *e, const cJ
         goto out;
     }
     if (e->id[0]) clarify_remove(server_clarifications(req->srv), e->id);
-    rc = send_result(req, r, intent_to_json(res), confidence, res->has_amount ? res->total : 0,
-                     res->category, rule ? rule->review_reason : NULL);
+    cJSON *intent = intent_to_json(res);
+    rc = send_result(req, r, intent, confidence, res->has_amount ? res->total : 0, res->category,
+                     rule ? rule->review_reason : NULL);
+    cJSON_Delete(intent);
 out:
     free(res);
     return rc;
@@ -421,12 +469,10 @@ out:
 /* A scripted intent from the scenario, sent as written. */
 static int send_rule_intent(http_req *req, const request *r, const scenario_rule *rule)
 {
-    cJSON *intent = cJSON_Duplicate(rule->intent, 1);
     const cJSON *amount = cJSON_GetObjectItemCaseSensitive(rule->intent, "amount");
     const cJSON *total = cJSON_GetObjectItemCaseSensitive(amount, "total");
     const char *category = json_string(rule->intent, "category");
-    if (!intent) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
-    return send_result(req, r, intent, rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
+    return send_result(req, r, rule->intent, rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
                        cJSON_IsNumber(total) ? (int64_t)total->valuedouble : 0, category,
                        rule->review_reason);
 }
