@@ -122,6 +122,45 @@ static int path_has_prefix(const http_req *req, const char *prefix)
     return strncmp(req->ri->local_uri, prefix, strlen(prefix)) == 0;
 }
 
+/* A head written piece by piece; over is set (and nothing more written) once it would not fit
+ * with a NUL after it, as snprintf would have reported. */
+typedef struct hbuf {
+    char *p;
+    size_t len, cap;
+    int over;
+} hbuf;
+
+static void hb_put(hbuf *b, const char *s, size_t n)
+{
+    if (b->over || b->len + n >= b->cap) {
+        b->over = 1;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void hb_str(hbuf *b, const char *s)
+{
+    hb_put(b, s, strlen(s));
+}
+
+/* "%lld" into out (at least 21 bytes, NUL-terminated); returns the length. */
+static size_t put_int(char *out, long long v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *o = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--o = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--o = '-';
+    size_t n = (size_t)(e - o);
+    memcpy(out, o, n);
+    out[n] = '\0';
+    return n;
+}
+
 int http_send(http_req *req, int status, const char *content_type, const char *body, size_t len)
 {
     /* Room for a small body after the head, so head and body leave in one
@@ -133,30 +172,64 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
     /* The signature covers exactly the bytes sent, so it is computed here,
      * after the body is final, and never by a handler. */
     char sig_headers[256] = "";
+    size_t sig_len = 0;
     if (req->before_send) req->before_send(req);
     if (req->merchant && req->key) {
         char ts[24], nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
-        snprintf(ts, sizeof ts, "%lld", (long long)clock_now_s());
+        size_t ts_len = put_int(ts, clock_now_s());
         if (ident_nonce(nonce, sizeof nonce) == 0 &&
             sign_response(req->key->secret, req->key->secret_len, ts, nonce, body,
-                          status == 204 ? 0 : len, sig, sizeof sig) == 0)
-            snprintf(sig_headers, sizeof sig_headers,
-                     "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\n"
-                     "Wechatpay-Serial: %s\r\nWechatpay-Signature: %s\r\n",
-                     ts, nonce, req->key->serial, sig);
+                          status == 204 ? 0 : len, sig, sizeof sig) == 0) {
+            /* by hand: snprintf was a tenth of a request's instructions here */
+            hbuf h = {sig_headers, 0, sizeof sig_headers, 0};
+            hb_put(&h, "Wechatpay-Timestamp: ", 21);
+            hb_put(&h, ts, ts_len);
+            hb_put(&h, "\r\nWechatpay-Nonce: ", 19);
+            hb_str(&h, nonce);
+            hb_put(&h, "\r\nWechatpay-Serial: ", 20);
+            hb_str(&h, req->key->serial);
+            hb_put(&h, "\r\nWechatpay-Signature: ", 23);
+            hb_str(&h, sig);
+            hb_put(&h, "\r\n", 2);
+            if (!h.over) {
+                sig_len = h.len;
+                sig_headers[sig_len] = '\0';
+            } else { /* as snprintf truncated it */
+                snprintf(sig_headers, sizeof sig_headers,
+                         "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\n"
+                         "Wechatpay-Serial: %s\r\nWechatpay-Signature: %s\r\n",
+                         ts, nonce, req->key->serial, sig);
+                sig_len = strlen(sig_headers);
+            }
+        }
     }
-    n = snprintf(head, head_cap,
-                 "HTTP/1.1 %d %s\r\n"
-                 "Content-Length: %zu\r\n"
-                 "%s%s%s"
-                 "Request-ID: %s\r\n"
-                 "%s%s%s"
-                 "%s%s\r\n",
-                 status, http_reason(status), body ? len : 0, content_type ? "Content-Type: " : "",
-                 content_type ? content_type : "", content_type ? "\r\n" : "", req->request_id,
-                 path_has_prefix(req, "/v1/") ? "x-request-id: " : "",
-                 path_has_prefix(req, "/v1/") ? req->request_id : "",
-                 path_has_prefix(req, "/v1/") ? "\r\n" : "", sig_headers, req->extra);
+    int v1 = path_has_prefix(req, "/v1/");
+    char num[24];
+    hbuf h = {head, 0, head_cap, 0};
+    hb_put(&h, "HTTP/1.1 ", 9);
+    hb_put(&h, num, put_int(num, status));
+    hb_put(&h, " ", 1);
+    hb_str(&h, http_reason(status));
+    hb_put(&h, "\r\nContent-Length: ", 18);
+    hb_put(&h, num, put_int(num, (long long)(body ? len : 0)));
+    hb_put(&h, "\r\n", 2);
+    if (content_type) {
+        hb_put(&h, "Content-Type: ", 14);
+        hb_str(&h, content_type);
+        hb_put(&h, "\r\n", 2);
+    }
+    hb_put(&h, "Request-ID: ", 12);
+    hb_str(&h, req->request_id);
+    hb_put(&h, "\r\n", 2);
+    if (v1) {
+        hb_put(&h, "x-request-id: ", 14);
+        hb_str(&h, req->request_id);
+        hb_put(&h, "\r\n", 2);
+    }
+    hb_put(&h, sig_headers, sig_len);
+    hb_put(&h, req->extra, strnlen(req->extra, sizeof req->extra));
+    hb_put(&h, "\r\n", 2);
+    n = h.over ? -1 : (int)h.len;
     if (n < 0 || (size_t)n >= head_cap) return -1;
     req->status = status;
     /* The journal and the metrics see the answer before the client does, so a
