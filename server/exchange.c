@@ -38,10 +38,20 @@ static void sc_ws(scan *s)
     s->p = p;
 }
 
+/* 1 for the bytes that end a plain run inside a string: control bytes, '"' and '\\' */
+static const unsigned char str_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static int sc_string(scan *s, const char **str, size_t *len)
 {
     const char *p = s->p + 1, *start = p;
     while (p < s->end) {
+        while (p < s->end && !str_special[(unsigned char)*p])
+            p++;
+        if (p >= s->end) break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             *str = start;
