@@ -6,7 +6,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +129,12 @@ int openapi_parse(const char *buf, size_t len, diag *d, openapi **out)
     return rc;
 }
 
+static void valid_forget(const openapi *o);
+
 void openapi_free(openapi *o)
 {
     if (!o) return;
+    valid_forget(o); /* a later document at the same address is another */
     cJSON_Delete(o->doc);
     free(o);
 }
@@ -375,13 +380,101 @@ static int validate_records(const openapi *o, const cJSON *schema, const char *b
     return invalid;
 }
 
+/* Exchanges found valid, per thread: a replay against a mock that answers the
+ * same bytes (or a load run) validates each distinct answer once. An entry is
+ * the whole key, compared byte for byte, so a hit is the same input; only
+ * valid outcomes are kept, so failures report afresh. */
+#define VALID_CACHE 16
+#define VALID_CACHE_KEY_MAX (8u << 10) /* on the stack; longer answers are not cached */
+
+typedef struct valid_entry {
+    const openapi *o;
+    uint64_t hash;
+    size_t len;
+    char *key;
+} valid_entry;
+
+static valid_entry valid_cache[VALID_CACHE]; /* under valid_lock */
+static unsigned valid_next;
+static pthread_mutex_t valid_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The key: method, path, status, content type and body, NUL-separated, into buf. */
+static size_t valid_key(char *buf, size_t cap, const char *method, const char *path, int status,
+                        const char *ct, const char *body, size_t len)
+{
+    int h = snprintf(buf, cap, "%s%c%s%c%d%c%s%c", method, 0, path, 0, status, 0, ct ? ct : "", 0);
+    if (h < 0 || (size_t)h + len > cap) return 0;
+    memcpy(buf + h, body, len);
+    return (size_t)h + len;
+}
+
+static int validate_uncached(const openapi *o, const char *method, const char *path, int status,
+                             const char *content_type, const char *body, size_t len,
+                             jsonschema_error *errs, size_t cap, size_t *n);
+
+static void valid_forget(const openapi *o)
+{
+    pthread_mutex_lock(&valid_lock);
+    for (unsigned i = 0; i < VALID_CACHE; i++)
+        if (valid_cache[i].o == o) {
+            free(valid_cache[i].key);
+            memset(&valid_cache[i], 0, sizeof valid_cache[i]);
+        }
+    pthread_mutex_unlock(&valid_lock);
+}
+
 int openapi_validate_response(const openapi *o, const char *method, const char *path, int status,
                               const char *content_type, const char *body, size_t len,
                               jsonschema_error *errs, size_t cap, size_t *n)
 {
+    char keybuf[VALID_CACHE_KEY_MAX];
+    if (!body) body = "", len = 0;
+    size_t klen = valid_key(keybuf, sizeof keybuf, method, path, status, content_type, body, len);
+    uint64_t hash = klen ? fnv1a(0xcbf29ce484222325ull, keybuf, klen) : 0;
+    if (klen) {
+        int hit = 0;
+        pthread_mutex_lock(&valid_lock);
+        for (unsigned i = 0; i < VALID_CACHE && !hit; i++) {
+            valid_entry *e = &valid_cache[i];
+            hit = e->key && e->o == o && e->hash == hash && e->len == klen &&
+                  memcmp(e->key, keybuf, klen) == 0;
+        }
+        pthread_mutex_unlock(&valid_lock);
+        if (hit) {
+            if (n) *n = 0;
+            return 0;
+        }
+    }
+    int rc = validate_uncached(o, method, path, status, content_type, body, len, errs, cap, n);
+    if (rc == 0 && klen && (!n || *n == 0)) {
+        char *copy = malloc(klen);
+        if (copy) {
+            memcpy(copy, keybuf, klen);
+            pthread_mutex_lock(&valid_lock);
+            valid_entry *e = &valid_cache[valid_next++ % VALID_CACHE];
+            char *old = e->key;
+            *e = (valid_entry){o, hash, klen, copy};
+            pthread_mutex_unlock(&valid_lock);
+            free(old);
+        }
+    }
+    return rc;
+}
+
+static int validate_uncached(const openapi *o, const char *method, const char *path, int status,
+                             const char *content_type, const char *body, size_t len,
+                             jsonschema_error *errs, size_t cap, size_t *n)
+{
     sink k = {errs, errs ? cap : 0, 0};
     const cJSON *resp;
-    if (!body) body = "", len = 0;
     int rc = openapi_response(o, method, path, status, &resp);
     if (rc) {
         note(&k, rc == OPENAPI_ENOSTATUS ? "status" : "path", "%s %s %d is not documented%s",
