@@ -34,8 +34,7 @@ int baseline_load(const char *path, cJSON **out, char *err, size_t cap)
     size_t at = 0;
     int rc = json_parse(buf, n, 64, out, &at);
     free(buf);
-    if (rc != 0 || !cJSON_IsObject(*out) ||
-        !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "checks"))) {
+    if (rc != 0 || !cJSON_IsObject(*out) || !cJSON_IsArray(json_obj(*out, "checks"))) {
         snprintf(err, cap, "%s: %s", path,
                  rc != 0 ? "not valid JSON" : "not a wxai-harness report.json (no checks)");
         cJSON_Delete(*out);
@@ -48,18 +47,12 @@ int baseline_load(const char *path, cJSON **out, char *err, size_t cap)
 static const cJSON *check_named(const cJSON *report, const char *name)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(report, "checks"))
+    cJSON_ArrayForEach(c, json_obj(report, "checks"))
     {
         const char *n = json_string(c, "name");
         if (n && !strcmp(n, name)) return c;
     }
     return NULL;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 /* Did check name fail on endpoint in base? Reports without per-endpoint counts say it
@@ -68,13 +61,13 @@ static int failed_in(const cJSON *base, const char *name, const char *endpoint)
 {
     const cJSON *c = check_named(base, name);
     if (!c) return 0;
-    const cJSON *be = cJSON_GetObjectItemCaseSensitive(c, "by_endpoint");
-    if (!cJSON_IsArray(be)) return num(c, "failed") > 0;
+    const cJSON *be = json_obj(c, "by_endpoint");
+    if (!cJSON_IsArray(be)) return json_num(c, "failed", NAN) > 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, be)
     {
         const char *n = json_string(e, "endpoint");
-        if (n && !strcmp(n, endpoint)) return num(e, "failed") > 0;
+        if (n && !strcmp(n, endpoint)) return json_num(e, "failed", NAN) > 0;
     }
     return 0;
 }
@@ -82,11 +75,10 @@ static int failed_in(const cJSON *base, const char *name, const char *endpoint)
 static int gate_failed_in(const cJSON *base, const char *expr)
 {
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(base, "gates"))
+    cJSON_ArrayForEach(g, json_obj(base, "gates"))
     {
         const char *x = json_string(g, "expr");
-        if (x && !strcmp(x, expr))
-            return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "passed"));
+        if (x && !strcmp(x, expr)) return cJSON_IsFalse(json_obj(g, "passed"));
     }
     return 0;
 }
@@ -117,27 +109,23 @@ static int regress(cJSON *list, const char *figure, double base, double cur, dou
 static int latency_regressions(cJSON *list, const cJSON *cur, const cJSON *base, double tol)
 {
     int n = 0;
-    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(cur, "latency");
-    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(base, "latency");
+    const cJSON *cl = json_obj(cur, "latency");
+    const cJSON *bl = json_obj(base, "latency");
     const char *ps[] = {"p95_us", "p99_us"};
     char fig[160];
     for (int k = 0; k < 2; k++) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cl, "overall"), "corrected");
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(bl, "overall"), "corrected");
+        const cJSON *c = json_obj(json_obj(cl, "overall"), "corrected");
+        const cJSON *b = json_obj(json_obj(bl, "overall"), "corrected");
         snprintf(fig, sizeof fig, "latency.overall.%s", ps[k]);
-        n += regress(list, fig, num(b, ps[k]), num(c, ps[k]), tol, NOISE_US);
+        n += regress(list, fig, json_num(b, ps[k], NAN), json_num(c, ps[k], NAN), tol, NOISE_US);
         const cJSON *ep;
-        cJSON_ArrayForEach(ep, cJSON_GetObjectItemCaseSensitive(cl, "endpoints"))
+        cJSON_ArrayForEach(ep, json_obj(cl, "endpoints"))
         {
-            const cJSON *bep = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(bl, "endpoints"), ep->string);
+            const cJSON *bep = json_obj(json_obj(bl, "endpoints"), ep->string);
             if (!bep) continue;
             snprintf(fig, sizeof fig, "latency.%.64s.%s", ep->string, ps[k]);
-            n += regress(list, fig, num(cJSON_GetObjectItemCaseSensitive(bep, "corrected"), ps[k]),
-                         num(cJSON_GetObjectItemCaseSensitive(ep, "corrected"), ps[k]), tol,
-                         NOISE_US);
+            n += regress(list, fig, json_num(json_obj(bep, "corrected"), ps[k], NAN),
+                         json_num(json_obj(ep, "corrected"), ps[k], NAN), tol, NOISE_US);
         }
     }
     return n;
@@ -157,14 +145,14 @@ int baseline_apply(cJSON *report, const cJSON *base, const char *path, double to
     if (!known || !fresh || !regs) return -1;
 
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(report, "checks"))
+    cJSON_ArrayForEach(c, json_obj(report, "checks"))
     {
         const char *name = json_string(c, "name");
         const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c, "by_endpoint"))
+        cJSON_ArrayForEach(e, json_obj(c, "by_endpoint"))
         {
             const char *ep = json_string(e, "endpoint");
-            if (!name || !ep || !(num(e, "failed") > 0)) continue;
+            if (!name || !ep || !(json_num(e, "failed", NAN) > 0)) continue;
             if (failed_in(base, name, ep)) {
                 note(known, "check", name, ep);
                 v->known_check_failures++;
@@ -175,10 +163,10 @@ int baseline_apply(cJSON *report, const cJSON *base, const char *path, double to
         }
     }
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(report, "gates"))
+    cJSON_ArrayForEach(g, json_obj(report, "gates"))
     {
         const char *x = json_string(g, "expr");
-        if (!x || !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "passed"))) continue;
+        if (!x || !cJSON_IsFalse(json_obj(g, "passed"))) continue;
         if (gate_failed_in(base, x)) {
             note(known, "gate", x, NULL);
             v->known_gate_failures++;
@@ -188,21 +176,21 @@ int baseline_apply(cJSON *report, const cJSON *base, const char *path, double to
         }
     }
     v->regressions += latency_regressions(regs, report, base, tol);
-    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(report, "cost");
-    const cJSON *bc = cJSON_GetObjectItemCaseSensitive(base, "cost");
-    v->regressions += regress(regs, "cost.total_micros", num(bc, "total_micros"),
-                              num(cc, "total_micros"), tol, 1);
-    v->regressions +=
-        regress(regs, "cost.per_1000_requests_micros", num(bc, "per_1000_requests_micros"),
-                num(cc, "per_1000_requests_micros"), tol, 1);
+    const cJSON *cc = json_obj(report, "cost");
+    const cJSON *bc = json_obj(base, "cost");
+    v->regressions += regress(regs, "cost.total_micros", json_num(bc, "total_micros", NAN),
+                              json_num(cc, "total_micros", NAN), tol, 1);
+    v->regressions += regress(regs, "cost.per_1000_requests_micros",
+                              json_num(bc, "per_1000_requests_micros", NAN),
+                              json_num(cc, "per_1000_requests_micros", NAN), tol, 1);
     return 0;
 }
 
 int baseline_known(const cJSON *report, const char *kind, const char *name, const char *endpoint)
 {
-    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(report, "baseline");
+    const cJSON *bl = json_obj(report, "baseline");
     const cJSON *k;
-    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(bl, "known_failures"))
+    cJSON_ArrayForEach(k, json_obj(bl, "known_failures"))
     {
         const char *kk = json_string(k, "kind"), *n = json_string(k, "name");
         const char *e = json_string(k, "endpoint");

@@ -11,23 +11,6 @@
 
 #define MAX_POINTS 128 /* values of one chart series: bins, buckets, percentiles */
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const char *s = json_string(o, k);
-    return s ? s : "";
-}
-
-static const cJSON *obj(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 /* Numbers of a JSON array into out (at most cap). Returns how many. */
 static size_t numbers(const cJSON *a, double *out, size_t cap)
 {
@@ -70,7 +53,7 @@ static void td(svg_buf *b, const char *s)
 
 static void summary(svg_buf *b, const cJSON *r)
 {
-    int code = (int)num(r, "exit_code");
+    int code = (int)json_num(r, "exit_code", 0);
     svg_printf(b, "<h1>wxai-harness report</h1><p class=\"banner %s\">%s (exit %d)%s</p>",
                code ? "fail" : "pass",
                code == 0   ? "Passed"
@@ -78,41 +61,42 @@ static void summary(svg_buf *b, const cJSON *r)
                : code == 3 ? "A gate failed"
                : code == 4 ? "Target unreachable"
                            : "Failed",
-               code, cJSON_IsTrue(obj(r, "partial")) ? " — partial run (interrupted)" : "");
-    const cJSON *in = obj(r, "inputs"), *t = obj(r, "totals");
+               code, cJSON_IsTrue(json_obj(r, "partial")) ? " — partial run (interrupted)" : "");
+    const cJSON *in = json_obj(r, "inputs"), *t = json_obj(r, "totals");
     svg_printf(b, "<table><tr><th>scenario</th>");
-    td(b, str(obj(in, "scenario"), "name"));
+    td(b, json_str_or(json_obj(in, "scenario"), "name", ""));
     svg_printf(b, "<th>traffic</th>");
-    td(b, str(obj(in, "traffic"), "path"));
+    td(b, json_str_or(json_obj(in, "traffic"), "path", ""));
     svg_printf(b, "</tr><tr><th>target</th>");
-    td(b, str(obj(r, "target"), "url"));
+    td(b, json_str_or(json_obj(r, "target"), "url", ""));
     svg_printf(b, "<th>policy</th>");
-    td(b, str(obj(r, "policy"), "name"));
+    td(b, json_str_or(json_obj(r, "policy"), "name", ""));
     svg_printf(b,
                "</tr><tr><th>records / requests</th><td>%.0f / %.0f</td><th>duration, "
                "rate</th><td>%.2f s, %.1f/s</td></tr><tr><th>success ratio</th><td>%.2f%%</td>"
                "<th>seed, digest</th><td>",
-               num(t, "records"), num(t, "requests"), num(t, "duration_us") / 1e6, num(t, "rate"),
-               num(t, "success_ratio") * 100);
-    svg_escape(b, str(r, "seed"));
+               json_num(t, "records", 0), json_num(t, "requests", 0),
+               json_num(t, "duration_us", 0) / 1e6, json_num(t, "rate", 0),
+               json_num(t, "success_ratio", 0) * 100);
+    svg_escape(b, json_str_or(r, "seed", ""));
     svg_printf(b, ", ");
-    svg_escape(b, str(r, "records_digest"));
+    svg_escape(b, json_str_or(r, "records_digest", ""));
     svg_printf(b, "</td></tr></table>");
 }
 
 static void gates(svg_buf *b, const cJSON *r)
 {
-    const cJSON *gs = obj(r, "gates"), *g;
+    const cJSON *gs = json_obj(r, "gates"), *g;
     if (!cJSON_GetArraySize(gs)) return;
     svg_printf(b, "<h2>Gates</h2><table><tr><th>gate</th><th>observed</th><th>result</th></tr>");
     cJSON_ArrayForEach(g, gs)
     {
-        int passed = cJSON_IsTrue(obj(g, "passed"));
-        int known = !passed && baseline_known(r, "gate", str(g, "expr"), NULL);
+        int passed = cJSON_IsTrue(json_obj(g, "passed"));
+        int known = !passed && baseline_known(r, "gate", json_str_or(g, "expr", ""), NULL);
         svg_printf(b, "<tr><td><code>");
-        svg_escape(b, str(g, "expr"));
+        svg_escape(b, json_str_or(g, "expr", ""));
         svg_printf(b, "</code></td>");
-        td(b, str(g, "observed_text"));
+        td(b, json_str_or(g, "observed_text", ""));
         svg_printf(b, "<td class=\"%s\">%s</td></tr>",
                    passed  ? "pass"
                    : known ? "known"
@@ -126,32 +110,32 @@ static void gates(svg_buf *b, const cJSON *r)
 
 static void baseline(svg_buf *b, const cJSON *r)
 {
-    const cJSON *bl = obj(r, "baseline"), *e;
+    const cJSON *bl = json_obj(r, "baseline"), *e;
     if (!bl) return;
     svg_printf(b, "<h2>Against the baseline</h2><p><code>");
-    svg_escape(b, str(bl, "path"));
-    svg_printf(b, "</code>, tolerance %.1f%%</p><ul>", num(bl, "tolerance") * 100);
+    svg_escape(b, json_str_or(bl, "path", ""));
+    svg_printf(b, "</code>, tolerance %.1f%%</p><ul>", json_num(bl, "tolerance", 0) * 100);
     const char *lists[] = {"new_failures", "known_failures"};
     const char *cls[] = {"fail", "known"};
     const char *titles[] = {"new failure", "known failure (reported only)"};
     for (int k = 0; k < 2; k++)
-        cJSON_ArrayForEach(e, obj(bl, lists[k]))
+        cJSON_ArrayForEach(e, json_obj(bl, lists[k]))
         {
             svg_printf(b, "<li class=\"%s\">%s: <code>", cls[k], titles[k]);
-            svg_escape(b, str(e, "name"));
+            svg_escape(b, json_str_or(e, "name", ""));
             svg_printf(b, "</code>");
             if (json_string(e, "endpoint")) {
                 svg_printf(b, " on ");
-                svg_escape(b, str(e, "endpoint"));
+                svg_escape(b, json_str_or(e, "endpoint", ""));
             }
             svg_printf(b, "</li>");
         }
-    cJSON_ArrayForEach(e, obj(bl, "regressions"))
+    cJSON_ArrayForEach(e, json_obj(bl, "regressions"))
     {
         svg_printf(b, "<li class=\"fail\">regression: <code>");
-        svg_escape(b, str(e, "figure"));
-        svg_printf(b, "</code> %.6g &#8594; %.6g (%+.1f%%)</li>", num(e, "baseline"),
-                   num(e, "current"), num(e, "change") * 100);
+        svg_escape(b, json_str_or(e, "figure", ""));
+        svg_printf(b, "</code> %.6g &#8594; %.6g (%+.1f%%)</li>", json_num(e, "baseline", 0),
+                   json_num(e, "current", 0), json_num(e, "change", 0) * 100);
     }
     svg_printf(b, "</ul>");
 }
@@ -161,36 +145,36 @@ static void checks(svg_buf *b, const cJSON *r)
     svg_printf(b, "<h2>Checks</h2><table><tr><th>check</th><th>passed</th><th>failed</th>"
                   "<th>skipped</th></tr>");
     const cJSON *c;
-    cJSON_ArrayForEach(c, obj(r, "checks"))
+    cJSON_ArrayForEach(c, json_obj(r, "checks"))
     {
-        if (!cJSON_IsTrue(obj(c, "enabled"))) continue;
+        if (!cJSON_IsTrue(json_obj(c, "enabled"))) continue;
         svg_printf(b,
                    "<tr><td class=\"%s\"><code>%s</code></td><td class=\"n\">%.0f</td><td "
                    "class=\"n\">%.0f</td><td class=\"n\">%.0f</td></tr>",
-                   num(c, "failed") > 0 ? "fail" : "pass", str(c, "name"), num(c, "passed"),
-                   num(c, "failed"), num(c, "skipped"));
+                   json_num(c, "failed", 0) > 0 ? "fail" : "pass", json_str_or(c, "name", ""),
+                   json_num(c, "passed", 0), json_num(c, "failed", 0), json_num(c, "skipped", 0));
     }
     svg_printf(b, "</table>");
-    cJSON_ArrayForEach(c, obj(r, "checks"))
+    cJSON_ArrayForEach(c, json_obj(r, "checks"))
     {
-        if (!(num(c, "failed") > 0)) continue;
-        svg_printf(b, "<details><summary><code>%s</code>: %.0f failed</summary>", str(c, "name"),
-                   num(c, "failed"));
+        if (!(json_num(c, "failed", 0) > 0)) continue;
+        svg_printf(b, "<details><summary><code>%s</code>: %.0f failed</summary>",
+                   json_str_or(c, "name", ""), json_num(c, "failed", 0));
         const cJSON *e;
-        cJSON_ArrayForEach(e, obj(c, "examples"))
+        cJSON_ArrayForEach(e, json_obj(c, "examples"))
         {
             svg_printf(b, "<p>record <code>");
-            svg_escape(b, str(e, "record_id"));
+            svg_escape(b, json_str_or(e, "record_id", ""));
             svg_printf(b, "</code> on ");
-            svg_escape(b, str(e, "endpoint"));
-            svg_printf(b, " (line %.0f): expected ", num(e, "line"));
-            svg_escape(b, str(e, "expected"));
+            svg_escape(b, json_str_or(e, "endpoint", ""));
+            svg_printf(b, " (line %.0f): expected ", json_num(e, "line", 0));
+            svg_escape(b, json_str_or(e, "expected", ""));
             svg_printf(b, "; seen ");
-            svg_escape(b, str(e, "seen"));
+            svg_escape(b, json_str_or(e, "seen", ""));
             svg_printf(b, "</p>");
             if (json_string(e, "curl")) {
                 svg_printf(b, "<pre>");
-                svg_escape_text(b, str(e, "curl"));
+                svg_escape_text(b, json_str_or(e, "curl", ""));
                 svg_printf(b, "</pre>");
             }
         }
@@ -209,8 +193,8 @@ static void drawn(svg_buf *b, int rc, int *charts)
 
 static void status_chart(svg_buf *b, const cJSON *r, int *charts)
 {
-    const cJSON *ts = obj(r, "status_over_time");
-    const cJSON *rows = obj(ts, "buckets");
+    const cJSON *ts = json_obj(r, "status_over_time");
+    const cJSON *rows = json_obj(ts, "buckets");
     static const char *const names[] = {"2xx", "3xx/4xx", "429", "5xx", "no response"};
     static const char *const colors[] = {"#009E73", "#56B4E9", "#E69F00", "#D55E00", "#000000"};
     double y[5][MAX_POINTS];
@@ -228,7 +212,7 @@ static void status_chart(svg_buf *b, const cJSON *r, int *charts)
     svg_series s[5];
     for (int k = 0; k < 5; k++)
         s[k] = (svg_series){.label = names[k], .y = y[k], .n = n, .color = colors[k]};
-    double width_s = num(ts, "bucket_us") / 1e6;
+    double width_s = json_num(ts, "bucket_us", 0) / 1e6;
     svg_chart c = {.id = "status-over-time",
                    .title = "Status codes over time",
                    .x_label = "seconds since the first request",
@@ -245,20 +229,20 @@ static void status_chart(svg_buf *b, const cJSON *r, int *charts)
 
 static void latency_charts(svg_buf *b, const char *name, const cJSON *node, int *charts)
 {
-    const cJSON *dist = obj(node, "distribution"), *cor = obj(node, "corrected");
+    const cJSON *dist = json_obj(node, "distribution"), *cor = json_obj(node, "corrected");
     double counts[MAX_POINTS];
-    size_t n = numbers(obj(dist, "counts"), counts, MAX_POINTS);
-    double w_ms = num(dist, "bin_us") / 1000.0;
+    size_t n = numbers(json_obj(dist, "counts"), counts, MAX_POINTS);
+    double w_ms = json_num(dist, "bin_us", 0) / 1000.0;
     char title[160], id[96], l50[48], l95[48], l99[48];
     snprintf(title, sizeof title, "%s: latency (corrected), %.0f requests", name,
-             num(cor, "count"));
+             json_num(cor, "count", 0));
     snprintf(id, sizeof id, "latency-%s", name);
-    snprintf(l50, sizeof l50, "p50 %.1f ms", num(cor, "p50_us") / 1000);
-    snprintf(l95, sizeof l95, "p95 %.1f ms", num(cor, "p95_us") / 1000);
-    snprintf(l99, sizeof l99, "p99 %.1f ms", num(cor, "p99_us") / 1000);
-    svg_marker m[3] = {{num(cor, "p50_us") / 1000, l50, "#555"},
-                       {num(cor, "p95_us") / 1000, l95, "#b35900"},
-                       {num(cor, "p99_us") / 1000, l99, "#b00020"}};
+    snprintf(l50, sizeof l50, "p50 %.1f ms", json_num(cor, "p50_us", 0) / 1000);
+    snprintf(l95, sizeof l95, "p95 %.1f ms", json_num(cor, "p95_us", 0) / 1000);
+    snprintf(l99, sizeof l99, "p99 %.1f ms", json_num(cor, "p99_us", 0) / 1000);
+    svg_marker m[3] = {{json_num(cor, "p50_us", 0) / 1000, l50, "#555"},
+                       {json_num(cor, "p95_us", 0) / 1000, l95, "#b35900"},
+                       {json_num(cor, "p99_us", 0) / 1000, l99, "#b00020"}};
     svg_series s = {.label = name, .y = counts, .n = n};
     svg_chart c = {.id = id,
                    .title = title,
@@ -279,7 +263,7 @@ static void latency_charts(svg_buf *b, const char *name, const cJSON *node, int 
     char labels[MAX_POINTS][16];
     size_t k = 0;
     const cJSON *pair;
-    cJSON_ArrayForEach(pair, obj(node, "percentiles"))
+    cJSON_ArrayForEach(pair, json_obj(node, "percentiles"))
     {
         if (k == MAX_POINTS) break;
         double pv[2] = {0, 0};
@@ -311,16 +295,16 @@ static void latency_charts(svg_buf *b, const char *name, const cJSON *node, int 
 
 static void confidence_charts(svg_buf *b, const cJSON *r, int *charts)
 {
-    const cJSON *conf = obj(r, "confidence"), *v;
-    const cJSON *th = obj(conf, "threshold");
-    if (!cJSON_IsNumber(th)) th = obj(obj(r, "policy"), "threshold");
-    cJSON_ArrayForEach(v, obj(conf, "by_model_version"))
+    const cJSON *conf = json_obj(r, "confidence"), *v;
+    const cJSON *th = json_obj(conf, "threshold");
+    if (!cJSON_IsNumber(th)) th = json_obj(json_obj(r, "policy"), "threshold");
+    cJSON_ArrayForEach(v, json_obj(conf, "by_model_version"))
     {
         double counts[MAX_POINTS];
-        size_t n = numbers(obj(v, "counts"), counts, MAX_POINTS);
+        size_t n = numbers(json_obj(v, "counts"), counts, MAX_POINTS);
         char title[128], id[80], ml[48];
         snprintf(title, sizeof title, "Confidence, model %s (%.0f answers)", v->string,
-                 num(v, "count"));
+                 json_num(v, "count", 0));
         snprintf(id, sizeof id, "confidence-%s", v->string);
         svg_marker m = {0};
         if (cJSON_IsNumber(th)) {
@@ -345,18 +329,18 @@ static void confidence_charts(svg_buf *b, const cJSON *r, int *charts)
 
 static void cost_charts(svg_buf *b, const cJSON *r, int *charts)
 {
-    const cJSON *c = obj(r, "cost"), *e;
-    const char *cur = str(c, "currency");
+    const cJSON *c = json_obj(r, "cost"), *e;
+    const char *cur = json_str_or(c, "currency", "");
     const char *labels[32];
     double values[32];
     char texts[32][48];
     const char *vt[32];
     size_t n = 0;
-    cJSON_ArrayForEach(e, obj(c, "by_endpoint"))
+    cJSON_ArrayForEach(e, json_obj(c, "by_endpoint"))
     {
         if (n == 32) break;
-        labels[n] = str(e, "endpoint");
-        values[n] = num(e, "cost_micros") / 1e6;
+        labels[n] = json_str_or(e, "endpoint", "");
+        values[n] = json_num(e, "cost_micros", 0) / 1e6;
         snprintf(texts[n], sizeof texts[n], "%.4f %s", values[n], cur);
         vt[n] = texts[n];
         n++;
@@ -364,11 +348,11 @@ static void cost_charts(svg_buf *b, const cJSON *r, int *charts)
     svg_chart ch = {.id = "cost-by-endpoint", .title = "Cost by endpoint", .width = 540};
     drawn(b, svg_bars(b, &ch, labels, values, vt, n), charts);
     n = 0;
-    cJSON_ArrayForEach(e, obj(c, "by_provider"))
+    cJSON_ArrayForEach(e, json_obj(c, "by_provider"))
     {
         if (n == 32) break;
         labels[n] = e->string;
-        values[n] = num(e, "cost_micros") / 1e6;
+        values[n] = json_num(e, "cost_micros", 0) / 1e6;
         snprintf(texts[n], sizeof texts[n], "%.4f %s", values[n], cur);
         vt[n] = texts[n];
         n++;
@@ -391,11 +375,11 @@ int html_render(svg_buf *b, const cJSON *r, int *charts)
     svg_printf(b, "<h2>Status codes over time</h2><div class=\"charts\">");
     status_chart(b, r, &nch);
     svg_printf(b, "</div><h2>Latency</h2>");
-    const cJSON *lat = obj(r, "latency"), *ep;
+    const cJSON *lat = json_obj(r, "latency"), *ep;
     svg_printf(b, "<div class=\"charts\">");
-    latency_charts(b, "all endpoints", obj(lat, "overall"), &nch);
+    latency_charts(b, "all endpoints", json_obj(lat, "overall"), &nch);
     svg_printf(b, "</div>");
-    cJSON_ArrayForEach(ep, obj(lat, "endpoints"))
+    cJSON_ArrayForEach(ep, json_obj(lat, "endpoints"))
     {
         svg_printf(b, "<div class=\"charts\">");
         latency_charts(b, ep->string, ep, &nch);
@@ -412,15 +396,13 @@ int html_render(svg_buf *b, const cJSON *r, int *charts)
     return b->full ? -1 : 0;
 }
 
+/* html_render as report_write_rendered calls it. */
+static int page(svg_buf *b, const cJSON *report)
+{
+    return html_render(b, report, NULL);
+}
+
 int html_write(const char *dir, const cJSON *report)
 {
-    svg_buf b;
-    if (svg_buf_init(&b, HTML_MAX_BYTES) != SVG_OK) return -1;
-    int rc = html_render(&b, report, NULL);
-    if (rc != 0)
-        fprintf(stderr, "wxai-harness: report.html larger than %u bytes\n", HTML_MAX_BYTES);
-    else
-        rc = report_write_text(dir, "report.html", b.data, b.len);
-    svg_buf_free(&b);
-    return rc;
+    return report_write_rendered(dir, "report.html", HTML_MAX_BYTES, page, report);
 }

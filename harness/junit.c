@@ -9,18 +9,6 @@
 #include "json.h"
 #include "report.h"
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const char *s = json_string(o, k);
-    return s ? s : "";
-}
-
 static void attr(svg_buf *b, const char *name, const char *value)
 {
     svg_printf(b, " %s=\"", name);
@@ -33,22 +21,22 @@ static void examples(svg_buf *b, const cJSON *c, const char *ep)
 {
     int shown = 0;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c, "examples"))
+    cJSON_ArrayForEach(e, json_obj(c, "examples"))
     {
         const char *eep = json_string(e, "endpoint");
         if (eep && strcmp(eep, ep)) continue;
         if (shown++ == JUNIT_EXAMPLES) break;
         char line[48];
-        snprintf(line, sizeof line, "%.0f", num(e, "line"));
+        snprintf(line, sizeof line, "%.0f", json_num(e, "line", 0));
         svg_printf(b, "record ");
-        svg_escape(b, str(e, "record_id"));
+        svg_escape(b, json_str_or(e, "record_id", ""));
         svg_printf(b, " (traffic line %s)\n  expected: ", line);
-        svg_escape(b, str(e, "expected"));
+        svg_escape(b, json_str_or(e, "expected", ""));
         svg_printf(b, "\n  seen:     ");
-        svg_escape(b, str(e, "seen"));
+        svg_escape(b, json_str_or(e, "seen", ""));
         if (json_string(e, "curl")) {
             svg_printf(b, "\n  reproduce:\n    ");
-            svg_escape_text(b, str(e, "curl"));
+            svg_escape_text(b, json_str_or(e, "curl", ""));
         }
         svg_printf(b, "\n\n");
     }
@@ -56,16 +44,16 @@ static void examples(svg_buf *b, const cJSON *c, const char *ep)
 
 static void check_suite(svg_buf *b, const cJSON *report, const cJSON *c)
 {
-    const char *name = str(c, "name");
-    const cJSON *be = cJSON_GetObjectItemCaseSensitive(c, "by_endpoint");
-    int enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "enabled"));
+    const char *name = json_str_or(c, "name", "");
+    const cJSON *be = json_obj(c, "by_endpoint");
+    int enabled = cJSON_IsTrue(json_obj(c, "enabled"));
     int tests = 0, failures = 0, skipped = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, be)
     {
         tests++;
-        if (num(e, "failed") > 0) {
-            if (baseline_known(report, "check", name, str(e, "endpoint")))
+        if (json_num(e, "failed", 0) > 0) {
+            if (baseline_known(report, "check", name, json_str_or(e, "endpoint", "")))
                 skipped++;
             else
                 failures++;
@@ -89,8 +77,8 @@ static void check_suite(svg_buf *b, const cJSON *report, const cJSON *c)
     }
     cJSON_ArrayForEach(e, be)
     {
-        const char *ep = str(e, "endpoint");
-        double failed = num(e, "failed"), passed = num(e, "passed");
+        const char *ep = json_str_or(e, "endpoint", "");
+        double failed = json_num(e, "failed", 0), passed = json_num(e, "passed", 0);
         svg_printf(b, "    <testcase");
         attr(b, "name", name);
         attr(b, "classname", ep);
@@ -120,14 +108,14 @@ static void check_suite(svg_buf *b, const cJSON *report, const cJSON *c)
 
 static void gate_suite(svg_buf *b, const cJSON *report)
 {
-    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(report, "gates");
+    const cJSON *gates = json_obj(report, "gates");
     int tests = 0, failures = 0, skipped = 0;
     const cJSON *g;
     cJSON_ArrayForEach(g, gates)
     {
         tests++;
-        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "passed"))) {
-            if (baseline_known(report, "gate", str(g, "expr"), NULL))
+        if (!cJSON_IsTrue(json_obj(g, "passed"))) {
+            if (baseline_known(report, "gate", json_str_or(g, "expr", ""), NULL))
                 skipped++;
             else
                 failures++;
@@ -141,19 +129,19 @@ static void gate_suite(svg_buf *b, const cJSON *report)
     cJSON_ArrayForEach(g, gates)
     {
         svg_printf(b, "    <testcase");
-        attr(b, "name", str(g, "expr"));
+        attr(b, "name", json_str_or(g, "expr", ""));
         svg_printf(b, " classname=\"gates\" time=\"0\">");
-        int passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "passed"));
-        int known = !passed && baseline_known(report, "gate", str(g, "expr"), NULL);
+        int passed = cJSON_IsTrue(json_obj(g, "passed"));
+        int known = !passed && baseline_known(report, "gate", json_str_or(g, "expr", ""), NULL);
         /* the observed value is worth seeing on a passing gate too */
         if (!passed) {
             svg_printf(b, "<%s", known ? "skipped" : "failure");
-            attr(b, "message", str(g, "message"));
+            attr(b, "message", json_str_or(g, "message", ""));
             if (!known) attr(b, "type", "gate");
             svg_printf(b, "/>");
         }
         svg_printf(b, "<system-out>");
-        svg_escape(b, str(g, "message"));
+        svg_escape(b, json_str_or(g, "message", ""));
         svg_printf(b, "</system-out></testcase>\n");
     }
     svg_printf(b, "  </testsuite>\n");
@@ -161,9 +149,9 @@ static void gate_suite(svg_buf *b, const cJSON *report)
 
 static void baseline_suite(svg_buf *b, const cJSON *report)
 {
-    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(report, "baseline");
+    const cJSON *bl = json_obj(report, "baseline");
     if (!bl) return;
-    const cJSON *regs = cJSON_GetObjectItemCaseSensitive(bl, "regressions");
+    const cJSON *regs = json_obj(bl, "regressions");
     int n = cJSON_GetArraySize(regs);
     svg_printf(b,
                "  <testsuite name=\"baseline\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
@@ -175,10 +163,11 @@ static void baseline_suite(svg_buf *b, const cJSON *report)
     {
         char msg[300];
         snprintf(msg, sizeof msg, "%s: %.6g in the baseline, %.6g now (%+.1f%%, tolerance %.1f%%)",
-                 str(r, "figure"), num(r, "baseline"), num(r, "current"), num(r, "change") * 100,
-                 num(bl, "tolerance") * 100);
+                 json_str_or(r, "figure", ""), json_num(r, "baseline", 0),
+                 json_num(r, "current", 0), json_num(r, "change", 0) * 100,
+                 json_num(bl, "tolerance", 0) * 100);
         svg_printf(b, "    <testcase");
-        attr(b, "name", str(r, "figure"));
+        attr(b, "name", json_str_or(r, "figure", ""));
         svg_printf(b, " classname=\"baseline\" time=\"0\"><failure type=\"regression\"");
         attr(b, "message", msg);
         svg_printf(b, "/></testcase>\n");
@@ -188,14 +177,13 @@ static void baseline_suite(svg_buf *b, const cJSON *report)
 
 int junit_render(svg_buf *b, const cJSON *report)
 {
-    double secs = num(cJSON_GetObjectItemCaseSensitive(report, "totals"), "duration_us") / 1e6;
+    double secs = json_num(json_obj(report, "totals"), "duration_us", 0) / 1e6;
     svg_printf(b,
                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wxai-harness\" "
                "time=\"%.3f\">\n",
                secs);
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(report, "checks"))
-        check_suite(b, report, c);
+    cJSON_ArrayForEach(c, json_obj(report, "checks")) check_suite(b, report, c);
     gate_suite(b, report);
     baseline_suite(b, report);
     svg_printf(b, "</testsuites>\n");
@@ -204,13 +192,5 @@ int junit_render(svg_buf *b, const cJSON *report)
 
 int junit_write(const char *dir, const cJSON *report)
 {
-    svg_buf b;
-    if (svg_buf_init(&b, JUNIT_MAX_BYTES) != SVG_OK) return -1;
-    int rc = junit_render(&b, report);
-    if (rc != 0)
-        fprintf(stderr, "wxai-harness: junit.xml larger than %u bytes\n", JUNIT_MAX_BYTES);
-    else
-        rc = report_write_text(dir, "junit.xml", b.data, b.len);
-    svg_buf_free(&b);
-    return rc;
+    return report_write_rendered(dir, "junit.xml", JUNIT_MAX_BYTES, junit_render, report);
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "histogram.h"
 #include "json.h"
 
@@ -42,10 +43,9 @@ static double secs(int64_t us)
 
 static void micros_str(char *buf, size_t cap, int64_t m, const char *cur)
 {
-    /* Integer micros shown as a decimal amount, without a float in between. */
-    int64_t a = m < 0 ? -m : m;
-    snprintf(buf, cap, "%s%lld.%06lld %s", m < 0 ? "-" : "", (long long)(a / 1000000),
-             (long long)(a % 1000000), cur ? cur : "");
+    char amount[32];
+    fmt_micros(amount, sizeof amount, m);
+    snprintf(buf, cap, "%s %s", amount, cur ? cur : "");
 }
 
 void report_text(FILE *f, const report_info *ri, const stats *st, const check_results *cr,
@@ -388,26 +388,39 @@ int report_write_text(const char *dir, const char *name, const char *text, size_
     return 0;
 }
 
+char *report_json_text(const cJSON *j)
+{
+    char *text = cJSON_Print(j);
+    if (!text) return NULL;
+    size_t len = strlen(text);
+    char *t = realloc(text, len + 2);
+    if (!t) {
+        free(text);
+        return NULL;
+    }
+    memcpy(t + len, "\n", 2);
+    return t;
+}
+
 int report_write(const char *dir, const cJSON *report)
 {
-    char tmp[1100], dst[1100];
-    if (mkdirs(dir) != 0) {
-        fprintf(stderr, "wxai-harness: cannot create %s: %s\n", dir, strerror(errno));
-        return -1;
-    }
-    snprintf(dst, sizeof dst, "%s/report.json", dir);
-    snprintf(tmp, sizeof tmp, "%s/.report.json.%d.tmp", dir, (int)getpid());
-    char *text = cJSON_Print(report);
+    char *text = report_json_text(report);
     if (!text) return -1;
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
-             fsync(fileno(f)) == 0;
-    if (f && fclose(f) != 0) ok = 0;
+    int rc = report_write_text(dir, "report.json", text, strlen(text));
     free(text);
-    if (!ok || rename(tmp, dst) != 0) {
-        fprintf(stderr, "wxai-harness: cannot write %s: %s\n", dst, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
+}
+
+int report_write_rendered(const char *dir, const char *name, unsigned cap,
+                          int (*render)(svg_buf *, const cJSON *), const cJSON *report)
+{
+    svg_buf b;
+    if (svg_buf_init(&b, cap) != SVG_OK) return -1;
+    int rc = render(&b, report);
+    if (rc != 0)
+        fprintf(stderr, "wxai-harness: %s larger than %u bytes\n", name, cap);
+    else
+        rc = report_write_text(dir, name, b.data, b.len);
+    svg_buf_free(&b);
+    return rc;
 }

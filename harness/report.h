@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "sched.h"
 #include "stats.h"
+#include "svg.h"
 
 typedef struct report_info {
     const char *scenario_path;
@@ -38,5 +39,12 @@ int report_write(const char *dir, const cJSON *report);
 /* Write len bytes of text to dir/name atomically (temporary file, fsync, rename; dir is
  * created if missing). Returns 0, or -1 with a message on stderr. */
 int report_write_text(const char *dir, const char *name, const char *text, size_t len);
+/* j pretty-printed with a final newline, as report.json and compare.json are written; the
+ * caller frees it. NULL on ENOMEM. */
+char *report_json_text(const cJSON *j);
+/* Render report with render into a buffer of at most cap bytes and write it to dir/name
+ * atomically. Returns 0, or -1 with a message on stderr (also when it does not fit). */
+int report_write_rendered(const char *dir, const char *name, unsigned cap,
+                          int (*render)(svg_buf *, const cJSON *), const cJSON *report);
 
 #endif

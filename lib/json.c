@@ -65,6 +65,23 @@ const char *json_string(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+const char *json_str_or(const cJSON *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string(obj, key);
+    return s ? s : dflt;
+}
+
+double json_num(const cJSON *obj, const char *key, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+const cJSON *json_obj(const cJSON *obj, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
 cJSON *json_add_int(cJSON *obj, const char *key, int64_t v)
 {
     return cJSON_AddNumberToObject(obj, key, (double)v);

@@ -22,6 +22,13 @@ int json_parse(const char *buf, size_t len, int max_depth, cJSON **out, size_t *
 char *json_print(const cJSON *item);
 /* String value of obj[key], or NULL when absent or not a string (borrowed). */
 const char *json_string(const cJSON *obj, const char *key);
+/* String value of obj[key], or dflt when absent or not a string (borrowed). */
+const char *json_str_or(const cJSON *obj, const char *key, const char *dflt);
+/* Number value of obj[key], or dflt when absent or not a number. Not filtered for
+ * finiteness: cJSON reads 1e999 as inf. */
+double json_num(const cJSON *obj, const char *key, double dflt);
+/* obj[key] of any type, or NULL; obj may be NULL, so lookups chain (borrowed). */
+const cJSON *json_obj(const cJSON *obj, const char *key);
 /* Add an int64 (JSON numbers are doubles: exact up to 2^53). */
 cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
 /* Round a double to `decimals` places for output so 0.91 does not print as 0.90999999. */
