@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "json.h"
+#include "measure.h"
 
 static const char *const lat_names[COMPARE_NLAT] = {"min_us", "mean_us", "p50_us", "p90_us",
                                                     "p95_us", "p99_us",  "max_us"};
@@ -76,15 +78,12 @@ int compare_load(const char *path, cJSON **out, char *err, size_t cap)
 
 /* ---- reading one side ---- */
 
-static const cJSON *get(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
+/* A report's number, or dflt: an infinite one (1e999 parses as inf) would poison every
+ * rate and total computed from it. */
 static double numv(const cJSON *o, const char *k, double dflt)
 {
-    const cJSON *v = get(o, k);
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : dflt;
+    double v = json_num(o, k, dflt);
+    return isfinite(v) ? v : dflt;
 }
 
 /* Add one version's sparse rows [bin, answers, correct, incorrect] to the side. */
@@ -150,8 +149,8 @@ static int read_side(compare_result *r, int s, const cJSON *rep, const char *ver
 {
     compare_side *sd = &r->side[s];
     snprintf(sd->label, sizeof sd->label, "%s", label);
-    const cJSON *fine = get(get(rep, "confidence"), "fine");
-    const cJSON *bv = get(fine, "by_model_version");
+    const cJSON *fine = json_obj(json_obj(rep, "confidence"), "fine");
+    const cJSON *bv = json_obj(fine, "by_model_version");
     if (!cJSON_IsObject(bv)) {
         snprintf(err, cap,
                  "%s: no confidence.fine in the report (written by an older wxai-harness? run "
@@ -165,7 +164,7 @@ static int read_side(compare_result *r, int s, const cJSON *rep, const char *ver
     }
     const cJSON *v;
     if (version) {
-        v = get(bv, version);
+        v = json_obj(bv, version);
         if (!v) {
             char known[200] = "";
             size_t n = 0;
@@ -190,7 +189,7 @@ static int read_side(compare_result *r, int s, const cJSON *rep, const char *ver
         return -1;
     }
 
-    const cJSON *oc = get(rep, "outcomes");
+    const cJSON *oc = json_obj(rep, "outcomes");
     const char *routed_parts[] = {
         "ready", "form_fallback", "pending_review", "unanswered_clarification", "error", "other"};
     for (size_t i = 0; i < sizeof routed_parts / sizeof routed_parts[0]; i++)
@@ -198,32 +197,32 @@ static int read_side(compare_result *r, int s, const cJSON *rep, const char *ver
     sd->fallback_rate = numv(oc, "fallback_rate", 0);
     double clar = numv(oc, "clarified", 0) + numv(oc, "unanswered_clarification", 0);
     sd->clarification_rate = sd->routed ? fmin(1.0, clar / (double)sd->routed) : 0;
-    const cJSON *acc = get(rep, "accuracy");
+    const cJSON *acc = json_obj(rep, "accuracy");
     sd->accuracy = numv(acc, "labelled", 0) > 0 ? numv(acc, "all", 0) : -1;
 
-    const cJSON *cost = get(rep, "cost");
+    const cJSON *cost = json_obj(rep, "cost");
     sd->cost_total = (int64_t)numv(cost, "total_micros", 0);
     sd->cost_per_1000 = (int64_t)numv(cost, "per_1000_requests_micros", 0);
-    const cJSON *cur = get(cost, "currency");
+    const cJSON *cur = json_obj(cost, "currency");
     if (cJSON_IsString(cur) && !r->currency[0])
         snprintf(r->currency, sizeof r->currency, "%s", cur->valuestring);
 
-    const cJSON *lat = get(rep, "latency");
-    read_latency(get(get(lat, "overall"), "corrected"), sd->lat[COMPARE_LAT_CORRECTED]);
-    const cJSON *eps = get(lat, "endpoints"), *e;
+    const cJSON *lat = json_obj(rep, "latency");
+    read_latency(json_obj(json_obj(lat, "overall"), "corrected"), sd->lat[COMPARE_LAT_CORRECTED]);
+    const cJSON *eps = json_obj(lat, "endpoints"), *e;
     cJSON_ArrayForEach(e, eps)
     {
         compare_endpoint *ce = endpoint(r, e->string);
         if (!ce) continue;
         ce->present[s] = 1;
-        read_latency(get(e, "corrected"), ce->lat[s][COMPARE_LAT_CORRECTED]);
-        read_latency(get(e, "uncorrected"), ce->lat[s][COMPARE_LAT_UNCORRECTED]);
-        ce->requests[s] = (uint64_t)numv(get(e, "corrected"), "count", 0);
+        read_latency(json_obj(e, "corrected"), ce->lat[s][COMPARE_LAT_CORRECTED]);
+        read_latency(json_obj(e, "uncorrected"), ce->lat[s][COMPARE_LAT_UNCORRECTED]);
+        ce->requests[s] = (uint64_t)numv(json_obj(e, "corrected"), "count", 0);
     }
-    const cJSON *be = get(cost, "by_endpoint");
+    const cJSON *be = json_obj(cost, "by_endpoint");
     cJSON_ArrayForEach(e, be)
     {
-        const cJSON *name = get(e, "endpoint");
+        const cJSON *name = json_obj(e, "endpoint");
         compare_endpoint *ce = cJSON_IsString(name) ? endpoint(r, name->valuestring) : NULL;
         if (!ce) continue;
         ce->present[s] = 1;
@@ -263,8 +262,8 @@ static void add_row(compare_result *r, double t)
 
 static void pick_threshold(compare_result *r, const cJSON *old_rep, const compare_opts *o)
 {
-    const cJSON *t = get(get(old_rep, "confidence"), "threshold");
-    const cJSON *pt = get(get(old_rep, "policy"), "threshold");
+    const cJSON *t = json_obj(json_obj(old_rep, "confidence"), "threshold");
+    const cJSON *pt = json_obj(json_obj(old_rep, "policy"), "threshold");
     if (o->threshold >= 0) {
         r->threshold = o->threshold;
         r->threshold_from = "--threshold";
@@ -350,35 +349,34 @@ nomem:
 
 /* ---- text ---- */
 
-static void pct(char *b, size_t cap, double v)
+const char *compare_row_mark(const compare_result *r, double t)
 {
-    if (v < 0 || !isfinite(v))
-        snprintf(b, cap, "n/a");
-    else
-        snprintf(b, cap, "%.2f%%", 100 * v);
+    if (fabs(t - r->threshold) < 1e-9) return "current";
+    if (fabs(t - r->recommended) < 1e-9) return "recommended";
+    if (r->precision_status == 0 && fabs(t - r->precision_threshold) < 1e-9)
+        return "target precision";
+    return "";
 }
 
-static void pp(char *b, size_t cap, double a, double c)
+void compare_row_cells(const compare_result *r, const compare_row *x, char cells[6][COMPARE_CELL])
 {
-    if (a < 0 || c < 0 || !isfinite(a) || !isfinite(c))
-        snprintf(b, cap, "n/a");
-    else
-        snprintf(b, cap, "%+.2fpp", 100 * (c - a));
+    const compare_side *o = &r->side[COMPARE_OLD], *n = &r->side[COMPARE_NEW];
+    fmt_pct(cells[0], COMPARE_CELL, x->fallback[0]);
+    fmt_pct(cells[1], COMPARE_CELL, x->fallback[1]);
+    fmt_pct(cells[2], COMPARE_CELL, o->labelled ? x->pr[0].precision : -1);
+    fmt_pct(cells[3], COMPARE_CELL, n->labelled ? x->pr[1].precision : -1);
+    fmt_pct(cells[4], COMPARE_CELL, o->labelled ? x->pr[0].recall : -1);
+    fmt_pct(cells[5], COMPARE_CELL, n->labelled ? x->pr[1].recall : -1);
 }
 
-static void ms(char *b, size_t cap, double us)
+/* One "[old, new, delta]" line of the text summary. */
+static void rate_line(FILE *f, const char *label, double x, double y, const char *tail)
 {
-    if (!isfinite(us))
-        snprintf(b, cap, "-");
-    else
-        snprintf(b, cap, "%.3fms", us / 1e3);
-}
-
-static void money(char *b, size_t cap, int64_t m)
-{
-    int64_t a = m < 0 ? -m : m;
-    snprintf(b, cap, "%s%lld.%06lld", m < 0 ? "-" : "", (long long)(a / 1000000),
-             (long long)(a % 1000000));
+    char a[32], b[32], d[32];
+    fmt_pct(a, sizeof a, x);
+    fmt_pct(b, sizeof b, y);
+    fmt_pp(d, sizeof d, x, y, "pp");
+    fprintf(f, "%-14s[old, new, delta]                 %s, %s, %s%s\n", label, a, b, d, tail);
 }
 
 void compare_text(FILE *f, const compare_result *r)
@@ -393,25 +391,12 @@ void compare_text(FILE *f, const compare_result *r)
             driftstat_psi_band(r->psi.psi), r->ks.d, r->ks.p_value);
     fprintf(f, "Threshold     [current, from]                   %.3f, %s\n", r->threshold,
             r->threshold_from);
-    pct(a, sizeof a, o->model_fallback);
-    pct(b, sizeof b, n->model_fallback);
-    pp(d, sizeof d, o->model_fallback, n->model_fallback);
-    fprintf(f, "Below it      [old, new, delta]                 %s, %s, %s of answers\n", a, b, d);
-    pct(a, sizeof a, o->fallback_rate);
-    pct(b, sizeof b, n->fallback_rate);
-    pp(d, sizeof d, o->fallback_rate, n->fallback_rate);
-    fprintf(f, "Fallback      [old, new, delta]                 %s, %s, %s of records\n", a, b, d);
-    pct(a, sizeof a, o->clarification_rate);
-    pct(b, sizeof b, n->clarification_rate);
-    pp(d, sizeof d, o->clarification_rate, n->clarification_rate);
-    fprintf(f, "Clarification [old, new, delta]                 %s, %s, %s\n", a, b, d);
-    if (o->accuracy >= 0 || n->accuracy >= 0) {
-        pct(a, sizeof a, o->accuracy);
-        pct(b, sizeof b, n->accuracy);
-        pp(d, sizeof d, o->accuracy, n->accuracy);
-        fprintf(f, "Accuracy      [old, new, delta]                 %s, %s, %s\n", a, b, d);
-    }
-    pct(a, sizeof a, r->restored_rate);
+    rate_line(f, "Below it", o->model_fallback, n->model_fallback, " of answers");
+    rate_line(f, "Fallback", o->fallback_rate, n->fallback_rate, " of records");
+    rate_line(f, "Clarification", o->clarification_rate, n->clarification_rate, "");
+    if (o->accuracy >= 0 || n->accuracy >= 0)
+        rate_line(f, "Accuracy", o->accuracy, n->accuracy, "");
+    fmt_pct(a, sizeof a, r->restored_rate);
     if (r->changed)
         fprintf(f,
                 "Recommend     threshold %.3f (was %.3f): %s of the new version's answers below "
@@ -439,21 +424,11 @@ void compare_text(FILE *f, const compare_result *r)
                "recall(old) recall(new)\n");
     for (size_t i = 0; i < r->nrows; i++) {
         const compare_row *w = &r->rows[i];
-        char c[6][16];
-        pct(c[0], 16, w->fallback[0]);
-        pct(c[1], 16, w->fallback[1]);
-        pct(c[2], 16, o->labelled ? w->pr[0].precision : -1);
-        pct(c[3], 16, n->labelled ? w->pr[1].precision : -1);
-        pct(c[4], 16, o->labelled ? w->pr[0].recall : -1);
-        pct(c[5], 16, n->labelled ? w->pr[1].recall : -1);
-        const char *mark =
-            fabs(w->threshold - r->threshold) < 1e-9     ? "  current"
-            : fabs(w->threshold - r->recommended) < 1e-9 ? "  recommended"
-            : r->precision_status == 0 && fabs(w->threshold - r->precision_threshold) < 1e-9
-                ? "  target precision"
-                : "";
-        fprintf(f, "  %.3f    %12s %13s  %14s %14s  %11s %11s%s\n", w->threshold, c[0], c[1], c[2],
-                c[3], c[4], c[5], mark);
+        char c[6][COMPARE_CELL];
+        compare_row_cells(r, w, c);
+        const char *mark = compare_row_mark(r, w->threshold);
+        fprintf(f, "  %.3f    %12s %13s  %14s %14s  %11s %11s%s%s\n", w->threshold, c[0], c[1],
+                c[2], c[3], c[4], c[5], mark[0] ? "  " : "", mark);
     }
 
     fprintf(f, "\nEndpoints     %-26s %10s %10s %10s %10s %14s %14s\n", "", "p50(old)", "p50(new)",
@@ -461,18 +436,18 @@ void compare_text(FILE *f, const compare_result *r)
     for (size_t i = 0; i < r->nep; i++) {
         const compare_endpoint *e = &r->ep[i];
         char c[6][32];
-        ms(c[0], 32, e->lat[0][0][COMPARE_P50]);
-        ms(c[1], 32, e->lat[1][0][COMPARE_P50]);
-        ms(c[2], 32, e->lat[0][0][COMPARE_P99]);
-        ms(c[3], 32, e->lat[1][0][COMPARE_P99]);
-        money(c[4], 32, e->cost_micros[0]);
-        money(c[5], 32, e->cost_micros[1]);
+        fmt_ms(c[0], 32, e->lat[0][0][COMPARE_P50], "ms");
+        fmt_ms(c[1], 32, e->lat[1][0][COMPARE_P50], "ms");
+        fmt_ms(c[2], 32, e->lat[0][0][COMPARE_P99], "ms");
+        fmt_ms(c[3], 32, e->lat[1][0][COMPARE_P99], "ms");
+        fmt_micros(c[4], 32, e->cost_micros[0]);
+        fmt_micros(c[5], 32, e->cost_micros[1]);
         fprintf(f, "  %-38s %10s %10s %10s %10s %14s %14s\n", e->name, c[0], c[1], c[2], c[3], c[4],
                 c[5]);
     }
-    money(a, sizeof a, o->cost_total);
-    money(b, sizeof b, n->cost_total);
-    money(d, sizeof d, n->cost_total - o->cost_total);
+    fmt_micros(a, sizeof a, o->cost_total);
+    fmt_micros(b, sizeof b, n->cost_total);
+    fmt_micros(d, sizeof d, n->cost_total - o->cost_total);
     fprintf(f, "Cost          [old, new, delta]                 %s, %s, %s %s\n", a, b, d,
             r->currency);
 }
@@ -625,21 +600,8 @@ cJSON *compare_json(const compare_result *r, const gate_expr *gates, const gate_
     json_add_int(c, "new_micros", r->side[1].cost_total);
     json_add_int(c, "delta_micros", r->side[1].cost_total - r->side[0].cost_total);
 
-    cJSON *g = cJSON_AddArrayToObject(j, "gates");
-    for (size_t i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "expr", gates[i].text);
-        cJSON_AddBoolToObject(o, "passed", results[i].verdict == GATE_PASS);
-        if (results[i].has_value)
-            cJSON_AddNumberToObject(o, "observed", results[i].observed);
-        else
-            cJSON_AddNullToObject(o, "observed");
-        cJSON_AddStringToObject(o, "observed_text", results[i].observed_text);
-        cJSON_AddNumberToObject(o, "threshold", results[i].threshold);
-        cJSON_AddStringToObject(o, "unit", gates[i].unit);
-        cJSON_AddStringToObject(o, "message", results[i].message);
-        cJSON_AddItemToArray(g, o);
-    }
+    /* the same items as report.json's gates: one reader serves both */
+    cJSON_AddItemToObject(j, "gates", measure_gates_json(results, gates, n));
     return j;
 }
 

@@ -116,6 +116,12 @@ void compare_free(compare_result *r);
 
 /* The summary on f. */
 void compare_text(FILE *f, const compare_result *r);
+/* What threshold t is in r: "current", "recommended", "target precision" or "" (static). */
+const char *compare_row_mark(const compare_result *r, double t);
+/* A threshold-table row's figures as text, the same in every layout: below (old, new),
+ * precision (old, new), recall (old, new); "n/a" for a side without labels. */
+#define COMPARE_CELL 16
+void compare_row_cells(const compare_result *r, const compare_row *x, char cells[6][COMPARE_CELL]);
 /* The comparison as JSON (caller frees; NULL on ENOMEM); gates (n of them, may be 0) are
  * added as "gates". */
 cJSON *compare_json(const compare_result *r, const gate_expr *gates, const gate_result *results,

@@ -1,45 +1,54 @@
 #include "comparedoc.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "fmt.h"
+#include "report.h"
 #include "svg.h"
 
 #define HTML_CAP (2u << 20) /* the page is a few dozen KiB; the cap only bounds a bug */
 
-static void pct(char *b, size_t cap, double v)
+/* The before-and-after rates, one row each, shared by Markdown and HTML. */
+typedef struct summary_row {
+    const char *name;
+    char old[48], new[48], delta[48];
+} summary_row;
+
+#define NSUMMARY 4
+
+static void summary_rows(const compare_result *r, summary_row rows[NSUMMARY])
 {
-    if (v < 0 || !isfinite(v))
-        snprintf(b, cap, "n/a");
-    else
-        snprintf(b, cap, "%.2f%%", 100 * v);
+    const compare_side *o = &r->side[COMPARE_OLD], *w = &r->side[COMPARE_NEW];
+    const struct {
+        const char *name;
+        double x, y;
+    } in[NSUMMARY] = {{"answers below the threshold", o->model_fallback, w->model_fallback},
+                      {"fallback rate (records)", o->fallback_rate, w->fallback_rate},
+                      {"clarification rate", o->clarification_rate, w->clarification_rate},
+                      {"accuracy against truth", o->accuracy, w->accuracy}};
+    for (size_t i = 0; i < NSUMMARY; i++) {
+        rows[i].name = in[i].name;
+        fmt_pct(rows[i].old, sizeof rows[i].old, in[i].x);
+        fmt_pct(rows[i].new, sizeof rows[i].new, in[i].y);
+        fmt_pp(rows[i].delta, sizeof rows[i].delta, in[i].x, in[i].y, " pp");
+    }
 }
 
-static void pp(char *b, size_t cap, double a, double c)
-{
-    if (a < 0 || c < 0)
-        snprintf(b, cap, "n/a");
-    else
-        snprintf(b, cap, "%+.2f pp", 100 * (c - a));
-}
+/* An endpoint's figures as text, old then new for each; Markdown shows p95, HTML does not. */
+typedef struct endpoint_cells {
+    char p50[2][32], p95[2][32], p99[2][32], cost[2][32];
+} endpoint_cells;
 
-static void ms(char *b, size_t cap, double us)
+static void endpoint_text(const compare_endpoint *e, endpoint_cells *c)
 {
-    if (!isfinite(us))
-        snprintf(b, cap, "-");
-    else
-        snprintf(b, cap, "%.3f ms", us / 1e3);
-}
-
-static void money(char *b, size_t cap, int64_t m)
-{
-    int64_t a = m < 0 ? -m : m;
-    snprintf(b, cap, "%s%lld.%06lld", m < 0 ? "-" : "", (long long)(a / 1000000),
-             (long long)(a % 1000000));
+    for (int s = 0; s < 2; s++) {
+        fmt_ms(c->p50[s], sizeof c->p50[s], e->lat[s][0][COMPARE_P50], " ms");
+        fmt_ms(c->p95[s], sizeof c->p95[s], e->lat[s][0][COMPARE_P95], " ms");
+        fmt_ms(c->p99[s], sizeof c->p99[s], e->lat[s][0][COMPARE_P99], " ms");
+        fmt_micros(c->cost[s], sizeof c->cost[s], e->cost_micros[s]);
+    }
 }
 
 /* One line of what the comparison says, shared by Markdown and HTML. */
@@ -79,15 +88,6 @@ static void precision_line(char *b, size_t cap, const compare_result *r)
         b[0] = '\0';
 }
 
-static const char *row_mark(const compare_result *r, double t)
-{
-    if (fabs(t - r->threshold) < 1e-9) return "current";
-    if (fabs(t - r->recommended) < 1e-9) return "recommended";
-    if (r->precision_status == 0 && fabs(t - r->precision_threshold) < 1e-9)
-        return "target precision";
-    return "";
-}
-
 /* ---- Markdown ---- */
 
 void comparedoc_markdown(FILE *f, const compare_result *r, const gate_expr *gates,
@@ -110,22 +110,14 @@ void comparedoc_markdown(FILE *f, const compare_result *r, const gate_expr *gate
     fprintf(f, "## Before and after (threshold %.3f, from %s)\n\n", r->threshold,
             r->threshold_from);
     fprintf(f, "| figure | old | new | delta |\n| --- | --- | --- | --- |\n");
-    struct {
-        const char *name;
-        double x, y;
-    } rows[] = {{"answers below the threshold", o->model_fallback, w->model_fallback},
-                {"fallback rate (records)", o->fallback_rate, w->fallback_rate},
-                {"clarification rate", o->clarification_rate, w->clarification_rate},
-                {"accuracy against truth", o->accuracy, w->accuracy}};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        pct(a, sizeof a, rows[i].x);
-        pct(b, sizeof b, rows[i].y);
-        pp(d, sizeof d, rows[i].x, rows[i].y);
-        fprintf(f, "| %s | %s | %s | %s |\n", rows[i].name, a, b, d);
-    }
-    money(a, sizeof a, o->cost_total);
-    money(b, sizeof b, w->cost_total);
-    money(d, sizeof d, w->cost_total - o->cost_total);
+    summary_row rows[NSUMMARY];
+    summary_rows(r, rows);
+    for (size_t i = 0; i < NSUMMARY; i++)
+        fprintf(f, "| %s | %s | %s | %s |\n", rows[i].name, rows[i].old, rows[i].new,
+                rows[i].delta);
+    fmt_micros(a, sizeof a, o->cost_total);
+    fmt_micros(b, sizeof b, w->cost_total);
+    fmt_micros(d, sizeof d, w->cost_total - o->cost_total);
     fprintf(f, "| cost (%s) | %s | %s | %s |\n\n", r->currency, a, b, d);
 
     fprintf(f, "## Thresholds\n\n| threshold | below (old) | below (new) | precision (old) | "
@@ -133,32 +125,20 @@ void comparedoc_markdown(FILE *f, const compare_result *r, const gate_expr *gate
                "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < r->nrows; i++) {
         const compare_row *x = &r->rows[i];
-        char c[6][16];
-        pct(c[0], 16, x->fallback[0]);
-        pct(c[1], 16, x->fallback[1]);
-        pct(c[2], 16, o->labelled ? x->pr[0].precision : -1);
-        pct(c[3], 16, w->labelled ? x->pr[1].precision : -1);
-        pct(c[4], 16, o->labelled ? x->pr[0].recall : -1);
-        pct(c[5], 16, w->labelled ? x->pr[1].recall : -1);
+        char c[6][COMPARE_CELL];
+        compare_row_cells(r, x, c);
         fprintf(f, "| %.3f | %s | %s | %s | %s | %s | %s | %s |\n", x->threshold, c[0], c[1], c[2],
-                c[3], c[4], c[5], row_mark(r, x->threshold));
+                c[3], c[4], c[5], compare_row_mark(r, x->threshold));
     }
     fprintf(f, "\n## Endpoints\n\n| endpoint | p50 old | p50 new | p95 old | p95 new | p99 old | "
                "p99 new | cost old | cost new |\n"
                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < r->nep; i++) {
         const compare_endpoint *e = &r->ep[i];
-        char c[8][32];
-        ms(c[0], 32, e->lat[0][0][COMPARE_P50]);
-        ms(c[1], 32, e->lat[1][0][COMPARE_P50]);
-        ms(c[2], 32, e->lat[0][0][COMPARE_P95]);
-        ms(c[3], 32, e->lat[1][0][COMPARE_P95]);
-        ms(c[4], 32, e->lat[0][0][COMPARE_P99]);
-        ms(c[5], 32, e->lat[1][0][COMPARE_P99]);
-        money(c[6], 32, e->cost_micros[0]);
-        money(c[7], 32, e->cost_micros[1]);
-        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e->name, c[0], c[1], c[2],
-                c[3], c[4], c[5], c[6], c[7]);
+        endpoint_cells c;
+        endpoint_text(e, &c);
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e->name, c.p50[0], c.p50[1],
+                c.p95[0], c.p95[1], c.p99[0], c.p99[1], c.cost[0], c.cost[1]);
     }
     if (n) {
         fprintf(f, "\n## Gates\n\n| gate | observed | result |\n| --- | --- | --- |\n");
@@ -255,7 +235,7 @@ char *comparedoc_html(const compare_result *r, const gate_expr *gates, const gat
     svg_buf b;
     if (svg_buf_init(&b, HTML_CAP) != SVG_OK) return NULL;
     const compare_side *o = &r->side[COMPARE_OLD], *w = &r->side[COMPARE_NEW];
-    char a[48], c2[48], d[48], line[400];
+    char line[400];
     svg_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<title>wxai-harness compare</title><style>"
                    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1000px}"
@@ -291,22 +271,14 @@ char *comparedoc_html(const compare_result *r, const gate_expr *gates, const gat
                "<h2>Before and after (threshold %.3f)</h2><table id=\"summary\"><tr><th>figure"
                "</th><th>old</th><th>new</th><th>delta</th></tr>",
                r->threshold);
-    struct {
-        const char *name;
-        double x, y;
-    } rows[] = {{"answers below the threshold", o->model_fallback, w->model_fallback},
-                {"fallback rate (records)", o->fallback_rate, w->fallback_rate},
-                {"clarification rate", o->clarification_rate, w->clarification_rate},
-                {"accuracy against truth", o->accuracy, w->accuracy}};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        pct(a, sizeof a, rows[i].x);
-        pct(c2, sizeof c2, rows[i].y);
-        pp(d, sizeof d, rows[i].x, rows[i].y);
+    summary_row rows[NSUMMARY];
+    summary_rows(r, rows);
+    for (size_t i = 0; i < NSUMMARY; i++) {
         svg_printf(&b, "<tr>");
         cell(&b, "td", rows[i].name);
-        cell(&b, "td", a);
-        cell(&b, "td", c2);
-        cell(&b, "td", d);
+        cell(&b, "td", rows[i].old);
+        cell(&b, "td", rows[i].new);
+        cell(&b, "td", rows[i].delta);
         svg_printf(&b, "</tr>");
     }
     svg_printf(&b, "</table>\n<h2>Thresholds</h2><table id=\"thresholds\"><tr><th>threshold</th>"
@@ -315,20 +287,16 @@ char *comparedoc_html(const compare_result *r, const gate_expr *gates, const gat
                    "</tr>");
     for (size_t i = 0; i < r->nrows; i++) {
         const compare_row *x = &r->rows[i];
-        char c[7][24];
-        snprintf(c[0], 24, "%.3f", x->threshold);
-        pct(c[1], 24, x->fallback[0]);
-        pct(c[2], 24, x->fallback[1]);
-        pct(c[3], 24, o->labelled ? x->pr[0].precision : -1);
-        pct(c[4], 24, w->labelled ? x->pr[1].precision : -1);
-        pct(c[5], 24, o->labelled ? x->pr[0].recall : -1);
-        pct(c[6], 24, w->labelled ? x->pr[1].recall : -1);
-        const char *mark = row_mark(r, x->threshold);
+        char t[24], c[6][COMPARE_CELL];
+        snprintf(t, sizeof t, "%.3f", x->threshold);
+        compare_row_cells(r, x, c);
+        const char *mark = compare_row_mark(r, x->threshold);
         svg_printf(&b, "<tr class=\"%s\">",
                    !strcmp(mark, "current") ? "current"
                    : mark[0] == 'r'         ? "recommended"
                                             : "");
-        for (int k = 0; k < 7; k++)
+        cell(&b, "td", t);
+        for (int k = 0; k < 6; k++)
             cell(&b, "td", c[k]);
         cell(&b, "td", mark);
         svg_printf(&b, "</tr>");
@@ -338,17 +306,13 @@ char *comparedoc_html(const compare_result *r, const gate_expr *gates, const gat
                    "<th>cost old</th><th>cost new</th></tr>");
     for (size_t i = 0; i < r->nep; i++) {
         const compare_endpoint *e = &r->ep[i];
-        char c[6][32];
-        ms(c[0], 32, e->lat[0][0][COMPARE_P50]);
-        ms(c[1], 32, e->lat[1][0][COMPARE_P50]);
-        ms(c[2], 32, e->lat[0][0][COMPARE_P99]);
-        ms(c[3], 32, e->lat[1][0][COMPARE_P99]);
-        money(c[4], 32, e->cost_micros[0]);
-        money(c[5], 32, e->cost_micros[1]);
+        endpoint_cells c;
+        endpoint_text(e, &c);
+        const char *shown[] = {c.p50[0], c.p50[1], c.p99[0], c.p99[1], c.cost[0], c.cost[1]};
         svg_printf(&b, "<tr>");
         cell(&b, "td", e->name);
         for (int k = 0; k < 6; k++)
-            cell(&b, "td", c[k]);
+            cell(&b, "td", shown[k]);
         svg_printf(&b, "</tr>");
     }
     svg_printf(&b, "</table>\n");
@@ -375,48 +339,14 @@ fail:
 
 /* ---- files ---- */
 
-static int mkdirs(const char *dir)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) return -1;
-        *s = '/';
-    }
-    return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Write text to dir/name through a temporary file and a rename. */
-static int put_file(const char *dir, const char *name, const char *text)
-{
-    char tmp[1100], dst[1100];
-    snprintf(dst, sizeof dst, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.%d.tmp", dir, name, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, dst) != 0) {
-        fprintf(stderr, "wxai-harness: cannot write %s: %s\n", dst, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 int comparedoc_write(const char *dir, const compare_result *r, const gate_expr *gates,
                      const gate_result *results, size_t n)
 {
-    if (mkdirs(dir) != 0) {
-        fprintf(stderr, "wxai-harness: cannot create %s: %s\n", dir, strerror(errno));
-        return -1;
-    }
     int rc = -1;
     char *json = NULL, *md = NULL, *html = NULL;
     size_t mdlen = 0;
     cJSON *j = compare_json(r, gates, results, n);
-    json = j ? cJSON_Print(j) : NULL;
+    json = j ? report_json_text(j) : NULL;
     cJSON_Delete(j);
     FILE *m = open_memstream(&md, &mdlen);
     if (m) {
@@ -428,13 +358,9 @@ int comparedoc_write(const char *dir, const compare_result *r, const gate_expr *
         fprintf(stderr, "wxai-harness: out of memory writing the comparison\n");
         goto out;
     }
-    size_t jl = strlen(json);
-    char *jn = realloc(json, jl + 2);
-    if (!jn) goto out;
-    json = jn;
-    memcpy(json + jl, "\n", 2);
-    if (put_file(dir, "compare.json", json) == 0 && put_file(dir, "compare.md", md) == 0 &&
-        put_file(dir, "compare.html", html) == 0)
+    if (report_write_text(dir, "compare.json", json, strlen(json)) == 0 &&
+        report_write_text(dir, "compare.md", md, strlen(md)) == 0 &&
+        report_write_text(dir, "compare.html", html, strlen(html)) == 0)
         rc = 0;
 out:
     free(json);
