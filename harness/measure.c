@@ -120,31 +120,31 @@ static int status_figure(const measure_ctx *m, const gate_expr *e, uint64_t *num
 {
     const char *what = e->nodes[1].name, *ep = gate_label_get(e, 1, "endpoint");
     const stats *st = m->st;
+    /* the run's figures, or one endpoint's: the same names pick from either */
+    uint64_t s429, s5xx, noresp, ok;
     if (ep) {
         const stats_endpoint *se = endpoint(st, ep);
         if (!se) return GATE_ENODATA;
         *den = se->requests + se->noresp;
-        if (!strcmp(what, "429"))
-            *num = se->s429;
-        else if (!strcmp(what, "5xx"))
-            *num = se->s5xx;
-        else if (!strcmp(what, "errors"))
-            *num = se->s5xx + se->noresp;
-        else if (!strcmp(what, "success"))
-            *num = se->ok;
-        else
-            *num = *den;
-        return GATE_OK;
+        s429 = se->s429;
+        s5xx = se->s5xx;
+        noresp = se->noresp;
+        ok = se->ok;
+    } else {
+        *den = st->exchanges;
+        s429 = st->status[429];
+        s5xx = status_range(st, 500, 599);
+        noresp = st->status[0];
+        ok = st->successes;
     }
-    *den = st->exchanges;
     if (!strcmp(what, "429"))
-        *num = st->status[429];
+        *num = s429;
     else if (!strcmp(what, "5xx"))
-        *num = status_range(st, 500, 599);
+        *num = s5xx;
     else if (!strcmp(what, "errors"))
-        *num = status_range(st, 500, 599) + st->status[0];
+        *num = s5xx + noresp;
     else if (!strcmp(what, "success"))
-        *num = st->successes;
+        *num = ok;
     else
         *num = *den;
     return GATE_OK;

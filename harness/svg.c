@@ -359,6 +359,31 @@ static void y_top(frame *f, double maxv)
     if (f->y1 <= 0) f->y1 = 1;
 }
 
+/* The x range the chart asks for; an empty or reversed one becomes one unit wide. */
+static void fixed_x(frame *f, const svg_chart *c)
+{
+    f->x0 = fin(c->x_min);
+    f->x1 = fin(c->x_max) > f->x0 ? fin(c->x_max) : f->x0 + 1;
+}
+
+/* Left and right pixel of bin i of n spread evenly over the x range. */
+static void bin_span(const frame *f, size_t i, size_t n, double *left, double *right)
+{
+    double lo = f->x0 + (f->x1 - f->x0) * (double)i / (double)n;
+    double hi = f->x0 + (f->x1 - f->x0) * (double)(i + 1) / (double)n;
+    *left = fx(f, lo);
+    *right = fx(f, hi);
+}
+
+/* Axis ticks, markers and legend over the plot, then close it (see finish). */
+static int close_chart(svg_buf *b, const svg_chart *c, const frame *f, size_t mark)
+{
+    x_ticks(b, c, f);
+    markers(b, c, f);
+    legend(b, c, f);
+    return finish(b, mark);
+}
+
 static double series_total(const svg_series *s)
 {
     double t = 0;
@@ -382,8 +407,7 @@ int svg_histogram(svg_buf *b, const svg_chart *c)
             if (v > maxv) maxv = v;
         }
     }
-    f.x0 = fin(c->x_min);
-    f.x1 = fin(c->x_max) > f.x0 ? fin(c->x_max) : f.x0 + 1;
+    fixed_x(&f, c);
     y_top(&f, maxv);
     open_chart(b, c, &f, "histogram");
     double opacity = c->nseries > 1 ? 0.55 : 0.85;
@@ -396,9 +420,8 @@ int svg_histogram(svg_buf *b, const svg_chart *c)
         svg_printf(b, "\">");
         for (size_t i = 0; i < s->n; i++) {
             double v = fin(s->y[i]);
-            double lo = f.x0 + (f.x1 - f.x0) * (double)i / (double)s->n;
-            double hi = f.x0 + (f.x1 - f.x0) * (double)(i + 1) / (double)s->n;
-            double x = fx(&f, lo), x2 = fx(&f, hi);
+            double x, x2;
+            bin_span(&f, i, s->n, &x, &x2);
             double y = fy(&f, v / (tot > 0 ? tot : 1));
             double h = f.py + f.ph - y;
             /* a zero bin is still one (empty) element so bins can be counted */
@@ -409,10 +432,7 @@ int svg_histogram(svg_buf *b, const svg_chart *c)
         }
         svg_printf(b, "</g>");
     }
-    x_ticks(b, c, &f);
-    markers(b, c, &f);
-    legend(b, c, &f);
-    return finish(b, mark);
+    return close_chart(b, c, &f, mark);
 }
 
 int svg_line(svg_buf *b, const svg_chart *c)
@@ -461,10 +481,7 @@ int svg_line(svg_buf *b, const svg_chart *c)
                 fin(s->y[i]), fx(&f, s->x ? fin(s->x[i]) : (double)i), fy(&f, fin(s->y[i])), col);
         svg_printf(b, "</g>");
     }
-    x_ticks(b, c, &f);
-    markers(b, c, &f);
-    legend(b, c, &f);
-    return finish(b, mark);
+    return close_chart(b, c, &f, mark);
 }
 
 int svg_stacked(svg_buf *b, const svg_chart *c)
@@ -483,14 +500,13 @@ int svg_stacked(svg_buf *b, const svg_chart *c)
             tot += fin(c->series[k].y[i]) > 0 ? fin(c->series[k].y[i]) : 0;
         if (tot > maxv) maxv = tot;
     }
-    f.x0 = fin(c->x_min);
-    f.x1 = fin(c->x_max) > f.x0 ? fin(c->x_max) : f.x0 + 1;
+    fixed_x(&f, c);
     y_top(&f, maxv);
     open_chart(b, c, &f, "stacked");
     for (size_t i = 0; i < n; i++) {
-        double lo = f.x0 + (f.x1 - f.x0) * (double)i / (double)n;
-        double hi = f.x0 + (f.x1 - f.x0) * (double)(i + 1) / (double)n;
-        double x = fx(&f, lo), w = fx(&f, hi) - x;
+        double x, x2;
+        bin_span(&f, i, n, &x, &x2);
+        double w = x2 - x;
         double acc = 0;
         svg_printf(b, "<g class=\"bucket\" data-i=\"%zu\">", i);
         for (size_t k = 0; k < c->nseries; k++) {
@@ -506,10 +522,7 @@ int svg_stacked(svg_buf *b, const svg_chart *c)
         }
         svg_printf(b, "</g>");
     }
-    x_ticks(b, c, &f);
-    markers(b, c, &f);
-    legend(b, c, &f);
-    return finish(b, mark);
+    return close_chart(b, c, &f, mark);
 }
 
 int svg_bars(svg_buf *b, const svg_chart *c, const char *const *labels, const double *values,
