@@ -550,6 +550,26 @@ static int missing(http_req *req, const char *param)
     return bad_request(req, "missing_required_parameter", param, msg);
 }
 
+/* 0 with *at the place of v among the n allowed values, or -1 after a 400 that lists them
+ * as OpenAI does ("'a', 'b', and 'c'"). */
+static int one_of(http_req *req, const char *param, const char *v, const char *const *allowed,
+                  size_t n, size_t *at)
+{
+    for (*at = 0; *at < n; (*at)++)
+        if (!strcmp(allowed[*at], v)) return 0;
+    char msg[256];
+    size_t len =
+        (size_t)snprintf(msg, sizeof msg, "Invalid value: '%.64s'. Supported values are: ", v);
+    for (size_t k = 0; k < n && len < sizeof msg; k++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s'%s'",
+                                k == 0      ? ""
+                                : k + 1 < n ? ", "
+                                            : ", and ",
+                                allowed[k]);
+    if (len < sizeof msg) snprintf(msg + len, sizeof msg - len, ".");
+    return bad_request(req, "invalid_value", param, msg);
+}
+
 static int has_json(const char *s)
 {
     for (; s && *s; s++)
@@ -579,7 +599,7 @@ static int check_message(http_req *req, const cJSON *m, int i)
     static const char *const roles[] = {"system",    "developer", "user",
                                         "assistant", "tool",      "function"};
     static const char *const parts[] = {"text", "image_url", "input_audio", "file", "refusal"};
-    char p[96], msg[256];
+    char p[96];
     snprintf(p, sizeof p, "messages[%d]", i);
     if (!cJSON_IsObject(m)) return invalid_type(req, p, "an object", m);
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
@@ -588,15 +608,7 @@ static int check_message(http_req *req, const cJSON *m, int i)
     if (!role) return missing(req, p);
     if (!cJSON_IsString(role)) return invalid_type(req, p, "a string", role);
     size_t r;
-    for (r = 0; r < sizeof roles / sizeof roles[0] && strcmp(roles[r], role->valuestring); r++)
-        ;
-    if (r == sizeof roles / sizeof roles[0]) {
-        snprintf(msg, sizeof msg,
-                 "Invalid value: '%.64s'. Supported values are: 'system', 'developer', 'user', "
-                 "'assistant', 'tool', and 'function'.",
-                 role->valuestring);
-        return bad_request(req, "invalid_value", p, msg);
-    }
+    if (one_of(req, p, role->valuestring, roles, sizeof roles / sizeof roles[0], &r)) return -1;
     snprintf(p, sizeof p, "messages[%d].content", i);
     int may_be_empty = !strcmp(role->valuestring, "assistant");
     if (!content || cJSON_IsNull(content)) return may_be_empty ? 0 : missing(req, p);
@@ -613,15 +625,7 @@ static int check_message(http_req *req, const cJSON *m, int i)
         if (!cJSON_IsString(type))
             return type ? invalid_type(req, p, "a string", type) : missing(req, p);
         size_t k;
-        for (k = 0; k < sizeof parts / sizeof parts[0] && strcmp(parts[k], type->valuestring); k++)
-            ;
-        if (k == sizeof parts / sizeof parts[0]) {
-            snprintf(msg, sizeof msg,
-                     "Invalid value: '%.64s'. Supported values are: 'text', 'image_url', "
-                     "'input_audio', 'file', and 'refusal'.",
-                     type->valuestring);
-            return bad_request(req, "invalid_value", p, msg);
-        }
+        if (one_of(req, p, type->valuestring, parts, sizeof parts / sizeof parts[0], &k)) return -1;
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
         snprintf(p, sizeof p, "messages[%d].content[%d].text", i, j);
         if (k == 0 && !cJSON_IsString(t))
@@ -746,15 +750,10 @@ static int request_parse(http_req *req, const chat_config *cfg, cJSON **json, ch
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(rf, "type");
         if (!t) return missing(req, "response_format.type");
         if (!cJSON_IsString(t)) return invalid_type(req, "response_format.type", "a string", t);
-        if (!strcmp(t->valuestring, "json_object") || !strcmp(t->valuestring, "json_schema"))
-            r->json_mode = 1;
-        else if (strcmp(t->valuestring, "text")) {
-            snprintf(msg, sizeof msg,
-                     "Invalid value: '%.64s'. Supported values are: 'text', 'json_object', and "
-                     "'json_schema'.",
-                     t->valuestring);
-            return bad_request(req, "invalid_value", "response_format.type", msg);
-        }
+        static const char *const formats[] = {"text", "json_object", "json_schema"};
+        size_t f;
+        if (one_of(req, "response_format.type", t->valuestring, formats, 3, &f)) return -1;
+        if (f > 0) r->json_mode = 1; /* json_object or json_schema */
         if (!strcmp(t->valuestring, "json_object") && !contains_json_word(messages))
             return bad_request(req, NULL, "messages",
                                "'messages' must contain the word 'json' in some form, to use "

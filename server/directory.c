@@ -100,28 +100,60 @@ static const char *const top_keys[] = {"people", "orders", "receipts"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* One mapping of a list being loaded: where it is, for messages, and the field last asked for. */
+typedef struct entry {
+    ctx *c;
+    const ytree_node *n;
+    char path[64]; /* "people[3]" */
+    char fp[128];  /* "people[3].name" */
+} entry;
+
+/* Item i of list as a mapping with the given keys; 0 (reported as not_map) when it is not one. */
+static int entry_open(entry *en, ctx *c, const ytree_node *n, const char *list, size_t i,
+                      const char *const *keys, size_t nkeys, const char *not_map)
+{
+    en->c = c;
+    en->n = n;
+    snprintf(en->path, sizeof en->path, "%s[%zu]", list, i);
+    if (n->kind != YT_MAP) {
+        bad(c, n, en->path, not_map);
+        return 0;
+    }
+    c->errors += ytree_check_keys(n, keys, nkeys, c->d);
+    return 1;
+}
+
+/* The path of field key, for its messages. */
+static const char *field(entry *en, const char *key)
+{
+    snprintf(en->fp, sizeof en->fp, "%s.%s", en->path, key);
+    return en->fp;
+}
+
+static const ytree_node *opt(entry *en, const char *key)
+{
+    field(en, key);
+    return ytree_get(en->n, key);
+}
+
+static const ytree_node *req(entry *en, const char *key)
+{
+    field(en, key);
+    return need(en->c, en->n, key, en->path);
+}
+
 static void load_person(ctx *c, const ytree_node *n, size_t i, directory_person *p)
 {
-    char path[64], fp[128];
-    snprintf(path, sizeof path, "people[%zu]", i);
-    if (n->kind != YT_MAP) {
-        bad(c, n, path, "must be a mapping");
+    entry en;
+    if (!entry_open(&en, c, n, "people", i, person_keys, NELEM(person_keys), "must be a mapping"))
         return;
-    }
-    c->errors += ytree_check_keys(n, person_keys, NELEM(person_keys), c->d);
     const ytree_node *v;
-    snprintf(fp, sizeof fp, "%s.openid", path);
-    if ((v = need(c, n, "openid", path))) p->openid = get_str(c, v, fp);
-    snprintf(fp, sizeof fp, "%s.name", path);
-    if ((v = need(c, n, "name", path))) p->name = get_str(c, v, fp);
-    snprintf(fp, sizeof fp, "%s.aliases", path);
-    get_str_list(c, ytree_get(n, "aliases"), fp, p->aliases, DIRECTORY_MAX_ALIASES, &p->naliases);
-    snprintf(fp, sizeof fp, "%s.devices", path);
-    get_str_list(c, ytree_get(n, "devices"), fp, p->devices, NELEM(p->devices), &p->ndevices);
-    snprintf(fp, sizeof fp, "%s.typical_amount_fen", path);
-    if ((v = ytree_get(n, "typical_amount_fen"))) get_count(c, v, fp, &p->typical_amount_fen);
-    snprintf(fp, sizeof fp, "%s.account_age_days", path);
-    if ((v = ytree_get(n, "account_age_days"))) get_count(c, v, fp, &p->account_age_days);
+    if ((v = req(&en, "openid"))) p->openid = get_str(c, v, en.fp);
+    if ((v = req(&en, "name"))) p->name = get_str(c, v, en.fp);
+    get_str_list(c, opt(&en, "aliases"), en.fp, p->aliases, DIRECTORY_MAX_ALIASES, &p->naliases);
+    get_str_list(c, opt(&en, "devices"), en.fp, p->devices, NELEM(p->devices), &p->ndevices);
+    if ((v = opt(&en, "typical_amount_fen"))) get_count(c, v, en.fp, &p->typical_amount_fen);
+    if ((v = opt(&en, "account_age_days"))) get_count(c, v, en.fp, &p->account_age_days);
 }
 
 static int is_currency(const char *s)
@@ -134,47 +166,34 @@ static int is_currency(const char *s)
 
 static void load_order(ctx *c, const ytree_node *n, size_t i, directory_order *o)
 {
-    char path[64], fp[128];
-    snprintf(path, sizeof path, "orders[%zu]", i);
-    if (n->kind != YT_MAP) {
-        bad(c, n, path, "must be a mapping");
+    entry en;
+    if (!entry_open(&en, c, n, "orders", i, order_keys, NELEM(order_keys), "must be a mapping"))
         return;
-    }
-    c->errors += ytree_check_keys(n, order_keys, NELEM(order_keys), c->d);
     const ytree_node *v;
-    snprintf(fp, sizeof fp, "%s.out_trade_no", path);
-    if ((v = need(c, n, "out_trade_no", path))) o->out_trade_no = get_str(c, v, fp);
-    snprintf(fp, sizeof fp, "%s.description", path);
-    if ((v = need(c, n, "description", path))) o->description = get_str(c, v, fp);
-    snprintf(fp, sizeof fp, "%s.keywords", path);
-    get_str_list(c, ytree_get(n, "keywords"), fp, o->keywords, DIRECTORY_MAX_KEYWORDS,
+    if ((v = req(&en, "out_trade_no"))) o->out_trade_no = get_str(c, v, en.fp);
+    if ((v = req(&en, "description"))) o->description = get_str(c, v, en.fp);
+    get_str_list(c, opt(&en, "keywords"), en.fp, o->keywords, DIRECTORY_MAX_KEYWORDS,
                  &o->nkeywords);
-    snprintf(fp, sizeof fp, "%s.total", path);
-    if ((v = need(c, n, "total", path))) get_count(c, v, fp, &o->total);
+    if ((v = req(&en, "total"))) get_count(c, v, en.fp, &o->total);
     memcpy(o->currency, "CNY", 4);
-    snprintf(fp, sizeof fp, "%s.currency", path);
-    if ((v = ytree_get(n, "currency"))) {
-        char *cur = get_str(c, v, fp);
+    if ((v = opt(&en, "currency"))) {
+        char *cur = get_str(c, v, en.fp);
         if (cur && is_currency(cur))
             memcpy(o->currency, cur, 4);
         else if (cur)
-            bad(c, v, fp, "must be a three-letter ISO 4217 code such as CNY");
+            bad(c, v, en.fp, "must be a three-letter ISO 4217 code such as CNY");
         free(cur);
     }
-    snprintf(fp, sizeof fp, "%s.at", path);
-    if ((v = need(c, n, "at", path))) {
-        char *at = get_str(c, v, fp);
+    if ((v = req(&en, "at"))) {
+        char *at = get_str(c, v, en.fp);
         if (at && clock_parse_rfc3339(at, &o->at_unix, NULL) < 0)
-            bad(c, v, fp, "must be an RFC 3339 time such as \"2026-12-03T20:30:00+08:00\"");
+            bad(c, v, en.fp, "must be an RFC 3339 time such as \"2026-12-03T20:30:00+08:00\"");
         free(at);
     }
-    snprintf(fp, sizeof fp, "%s.payer", path);
-    if ((v = ytree_get(n, "payer")) && !ytree_is_null(v)) o->payer = get_str(c, v, fp);
-    snprintf(fp, sizeof fp, "%s.participants", path);
-    get_str_list(c, ytree_get(n, "participants"), fp, o->participants, DIRECTORY_MAX_PARTICIPANTS,
+    if ((v = opt(&en, "payer")) && !ytree_is_null(v)) o->payer = get_str(c, v, en.fp);
+    get_str_list(c, opt(&en, "participants"), en.fp, o->participants, DIRECTORY_MAX_PARTICIPANTS,
                  &o->nparticipants);
-    snprintf(fp, sizeof fp, "%s.category", path);
-    if ((v = ytree_get(n, "category")) && !ytree_is_null(v)) o->category = get_str(c, v, fp);
+    if ((v = opt(&en, "category")) && !ytree_is_null(v)) o->category = get_str(c, v, en.fp);
 }
 
 /* Cross-checks need the whole file: duplicate ids and openids that name nobody. */
@@ -277,7 +296,6 @@ static int hash_file(ctx *c, const ytree_node *n, const char *path, const char *
 
 static void load_receipts(ctx *c, const ytree_node *list, const char *dir_file, directory *dir)
 {
-    char path[64], fp[96];
     if (list->kind != YT_SEQ || list->nitems > DIRECTORY_MAX_RECEIPTS) {
         bad(c, list, "receipts", "must be a list of at most 256 {file | sha256, order}");
         return;
@@ -291,24 +309,22 @@ static void load_receipts(ctx *c, const ytree_node *list, const char *dir_file, 
         const ytree_node *n = list->items[i], *v;
         directory_receipt *r = &dir->receipts[dir->nreceipts];
         int ok = 1;
-        snprintf(path, sizeof path, "receipts[%zu]", i);
-        if (n->kind != YT_MAP) {
-            bad(c, n, path, "must be a mapping {file | sha256, order}");
+        entry en;
+        if (!entry_open(&en, c, n, "receipts", i, receipt_keys, NELEM(receipt_keys),
+                        "must be a mapping {file | sha256, order}"))
             continue;
-        }
-        c->errors += ytree_check_keys(n, receipt_keys, NELEM(receipt_keys), c->d);
         const ytree_node *file = ytree_get(n, "file"), *sha = ytree_get(n, "sha256");
         if (!file == !sha) {
-            bad(c, n, path, "give exactly one of 'file' or 'sha256'");
+            bad(c, n, en.path, "give exactly one of 'file' or 'sha256'");
             ok = 0;
         }
         if (file) {
-            snprintf(fp, sizeof fp, "%s.file", path);
+            const char *fp = field(&en, "file");
             if (!(r->file = get_str(c, file, fp)) ||
                 hash_file(c, file, fp, dir_file, r->file, r->sha256) != 0)
                 ok = 0;
         } else if (sha) {
-            snprintf(fp, sizeof fp, "%s.sha256", path);
+            const char *fp = field(&en, "sha256");
             int good = sha->kind == YT_SCALAR && sha->len == 64;
             for (size_t k = 0; good && k < 32; k++) {
                 int hi = hexval(sha->str[2 * k]), lo = hexval(sha->str[2 * k + 1]);
@@ -320,13 +336,12 @@ static void load_receipts(ctx *c, const ytree_node *list, const char *dir_file, 
                 ok = 0;
             }
         }
-        snprintf(fp, sizeof fp, "%s.order", path);
-        if ((v = need(c, n, "order", path))) {
-            char *no = get_str(c, v, fp);
+        if ((v = req(&en, "order"))) {
+            char *no = get_str(c, v, en.fp);
             if (no && !(r->order = directory_order_by_no(dir, no))) {
                 char msg[320];
                 snprintf(msg, sizeof msg, "no order with out_trade_no '%s'", no);
-                bad(c, v, fp, msg);
+                bad(c, v, en.fp, msg);
             }
             free(no);
         }
