@@ -237,7 +237,7 @@ int admin_requests(http_req *req, const cJSON *body)
 {
     char *text = NULL;
     size_t len = 0;
-    if (journal_dump(server_journal(req->srv), clock_now_s(), &text, &len) != 0)
+    if (journal_dump(server_journal(req->srv), engine_wall_s(req->engine), &text, &len) != 0)
         return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
     int rc = http_send(req, 200, "application/x-ndjson; charset=utf-8", text, len);
     free(text);

@@ -91,7 +91,8 @@ int auth_check(http_req *req, nonce_cache *nonces)
     if (token_verify(authz + 7, &claims) != 0)
         return token_error(req, "Bearer realm=\"wechatpay-ai\", error=\"invalid_token\"",
                            "unknown access token");
-    if (claims.expires_s <= now)
+    /* the token's lifetime is scenario time; the signature window below is the client's clock */
+    if (claims.expires_s <= engine_wall_s(req->engine))
         return token_error(req, "Bearer realm=\"wechatpay-ai\", error=\"invalid_token\"",
                            "access token expired");
     const scenario_merchant *m = scenario_merchant_find(req->sc, claims.mchid);

@@ -110,6 +110,29 @@ static int64_t real_seconds(const engine *e, int64_t scenario_ms)
     return s < 1 ? 1 : (int64_t)s;
 }
 
+int64_t engine_wall_ms(const engine *e)
+{
+    int64_t now = clock_now_ms();
+    /* unscaled it is lib/clock exactly, so time_scale 1 changes nothing, even with the
+     * clock set back before the load */
+    if (!e || !(e->time_scale > 0) || e->time_scale == 1.0) return now;
+    return e->load_ms + (int64_t)floor((double)(now - e->load_ms) / e->time_scale);
+}
+
+int64_t engine_wall_s(const engine *e)
+{
+    return engine_wall_ms(e) / 1000;
+}
+
+int64_t engine_retry_after_s(const engine *e, int64_t scenario_ms)
+{
+    if (!e) {
+        int64_t s = (scenario_ms + 999) / 1000;
+        return s < 1 ? 1 : s;
+    }
+    return real_seconds(e, scenario_ms);
+}
+
 /* ---- determinism ---- */
 
 static uint64_t content_hash(const engine *e, const char *mchid, const char *path, const void *body,
@@ -245,8 +268,7 @@ void engine_decide(engine *e, int endpoint, int merchant, uint64_t key, int mult
     }
     if (d->action != ENGINE_PASS) return;
 
-    const latency_dist *ld = &sc->latency.endpoint[endpoint];
-    if (multimodal && sc->latency.multimodal.kind != LATENCY_NONE) ld = &sc->latency.multimodal;
+    const latency_dist *ld = latency_pick(&sc->latency, endpoint, multimodal);
     er->delay_ms += latency_sample(ld, rng_mix(key, P_LATENCY));
     er->version = engine_version_next(e, endpoint, &er->request_no);
 }

@@ -75,6 +75,16 @@ int64_t engine_load_ms(const engine *e);
 int64_t engine_now_ms(const engine *e);
 /* Real milliseconds for d scenario milliseconds (d * time_scale; d when time_scale is 0). */
 double engine_real_ms(const engine *e, double d);
+/* The scenario wall clock, ms since the epoch: the load instant plus scenario time, so it
+ * runs 1/time_scale as fast as lib/clock from the load on. TTLs (tokens, clarifications,
+ * batches, explanations) are issued and checked on it and expires_at times printed from it;
+ * it is clock_now_ms() itself when time_scale is 1 or 0, and when e is NULL. */
+int64_t engine_wall_ms(const engine *e);
+/* engine_wall_ms in whole seconds. */
+int64_t engine_wall_s(const engine *e);
+/* Real seconds to wait for scenario_ms of scenario time (a Retry-After): scaled by
+ * time_scale, rounded up, at least 1. e may be NULL (unscaled). */
+int64_t engine_retry_after_s(const engine *e, int64_t scenario_ms);
 
 /* ---- determinism ---- */
 /* Count one more occurrence of (merchant, path, body) and return the request's draw key. */

@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "clock.h"
+#include "engine.h"
 #include "ident.h"
 #include "json.h"
 #include "money.h"
@@ -466,7 +467,7 @@ static cJSON *result_json(http_req *req, const fraud_input *in, const scenario_r
         cJSON_AddStringToObject(f, "detail", r.hits[i].detail);
         cJSON_AddItemToArray(fs, f);
     }
-    add_time(o, "explanation_expires_at", clock_now_s() + FRAUD_EXPLANATION_TTL_S);
+    add_time(o, "explanation_expires_at", engine_wall_s(req->engine) + FRAUD_EXPLANATION_TTL_S);
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     cJSON_AddStringToObject(m, "name", MODEL_NAME);
     cJSON_AddStringToObject(m, "version", MODEL_VERSION);
@@ -555,10 +556,11 @@ int fraud_batch_create(http_req *req, const cJSON *body)
         rc = http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);
         goto out;
     }
-    int64_t now_ms = clock_now_ms();
+    int64_t now_ms = engine_wall_ms(req->engine); /* completion and expiry are scenario time */
     int st = batch_put(server_batches(req->srv), req->merchant->mchid, (size_t)n, text, now_ms,
                        now_ms + BATCH_BASE_DELAY_MS + n, id, &retry);
     if (st == BATCH_EFULL) {
+        retry = (int)engine_retry_after_s(req->engine, (int64_t)retry * 1000); /* real seconds */
         http_add_header(req, "Retry-After", "%d", retry);
         rc = http_error(req, 429, "FREQUENCY_LIMITED",
                         "too many batches are still processing; retry later", NULL);
@@ -590,7 +592,8 @@ int fraud_batch_get(http_req *req, const cJSON *body)
     (void)body;
     const char *id = req->ri->local_uri + strlen("/v3/ai/fraud-score/batches/");
     batch_view v;
-    int st = batch_get(server_batches(req->srv), id, req->merchant->mchid, clock_now_ms(), &v);
+    int st = batch_get(server_batches(req->srv), id, req->merchant->mchid,
+                       engine_wall_ms(req->engine), &v);
     if (st == BATCH_ENOTFOUND)
         return http_error(req, 404, "RESOURCE_NOT_EXISTS", "no such batch (or it expired)", NULL);
     if (st != BATCH_OK) return http_error(req, 500, "SYSTEM_ERROR", "out of memory", NULL);

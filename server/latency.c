@@ -58,6 +58,7 @@ double latency_quantile(const latency_dist *d, double u)
     double v = 0;
     switch (d->kind) {
     case LATENCY_NONE:
+    case LATENCY_OFF:
         return 0;
     case LATENCY_FIXED:
         return d->a;
@@ -89,8 +90,26 @@ double latency_quantile(const latency_dist *d, double u)
 
 double latency_sample(const latency_dist *d, uint64_t key)
 {
-    if (d->kind == LATENCY_NONE) return 0;
+    if (d->kind == LATENCY_NONE || d->kind == LATENCY_OFF) return 0;
     return latency_quantile(d, latency_unit(key));
+}
+
+const latency_dist *latency_pick(const latency_config *c, int endpoint, int multimodal)
+{
+    static const latency_dist none = {.kind = LATENCY_NONE};
+    static const latency_dist fraud = {.kind = LATENCY_UNIFORM,
+                                       .a = LATENCY_DEFAULT_FRAUD_MIN_MS,
+                                       .b = LATENCY_DEFAULT_FRAUD_MAX_MS};
+    static const latency_dist mm = {.kind = LATENCY_UNIFORM,
+                                    .a = LATENCY_DEFAULT_MULTIMODAL_MIN_MS,
+                                    .b = LATENCY_DEFAULT_MULTIMODAL_MAX_MS};
+    /* Attachments make the order-routing latency the multimodal one even when only
+     * latency.order_routing is configured: reading an image is what takes the time. */
+    if (multimodal && endpoint == ENDPOINT_ORDER_ROUTING)
+        return c->multimodal.kind != LATENCY_NONE ? &c->multimodal : &mm;
+    if (endpoint < 0 || endpoint >= ENDPOINT_COUNT) return &none;
+    if (c->endpoint[endpoint].kind != LATENCY_NONE) return &c->endpoint[endpoint];
+    return endpoint == ENDPOINT_FRAUD_SCORE ? &fraud : &none;
 }
 
 /* ---- loading ---- */
@@ -141,6 +160,14 @@ static void load_empirical(yfield_ctx *c, const ytree_node *m, const char *path,
 static void load_dist(yfield_ctx *c, const ytree_node *n, const char *path, latency_dist *d)
 {
     char p[YFIELD_PATH_MAX];
+    if (n && n->kind == YT_SCALAR && !strcmp(n->str, "off")) {
+        d->kind = LATENCY_OFF;
+        return;
+    }
+    if (n && n->kind != YT_MAP) {
+        yfield_err(c, n, path, "must be {fixed|uniform|normal|lognormal|empirical: {...}} or off");
+        return;
+    }
     if (!yfield_is_map(c, n, path)) return;
     yfield_keys(c, n, kinds, YFIELD_NELEM(kinds));
     if (n->npairs != 1) {

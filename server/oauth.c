@@ -6,7 +6,7 @@
 
 #include "auth.h"
 #include "base64.h"
-#include "clock.h"
+#include "engine.h"
 #include "json.h"
 #include "sign.h"
 #include "token.h"
@@ -108,6 +108,16 @@ static int grant_scopes(http_req *req, const scenario_merchant *m, const char *r
     return 0;
 }
 
+/* The token lives token_ttl_s of scenario time; a client counts expires_in on its own clock,
+ * so it is told real seconds, rounded down so a cached token is never used past its end. */
+static int64_t expires_in_real_s(const http_req *req)
+{
+    int64_t ttl = req->sc->defaults.token_ttl_s;
+    if (!req->engine) return ttl;
+    int64_t s = (int64_t)(engine_real_ms(req->engine, (double)ttl * 1000.0) / 1000.0);
+    return s < 1 ? 1 : s;
+}
+
 int oauth_token(http_req *req, const cJSON *unused)
 {
     char user[128], pass[256], grant[64], scope[FORM_VALUE_MAX], tok[TOKEN_MAX_LEN];
@@ -140,7 +150,7 @@ int oauth_token(http_req *req, const cJSON *unused)
         return -1;
 
     snprintf(claims.mchid, sizeof claims.mchid, "%s", m->mchid);
-    claims.expires_s = clock_now_s() + req->sc->defaults.token_ttl_s;
+    claims.expires_s = engine_wall_s(req->engine) + req->sc->defaults.token_ttl_s;
     if (token_issue(&claims, tok, sizeof tok) != 0)
         return oauth_error(req, 500, "server_error", "could not issue a token");
 
@@ -148,7 +158,7 @@ int oauth_token(http_req *req, const cJSON *unused)
     if (!root) return oauth_error(req, 500, "server_error", "out of memory");
     cJSON_AddStringToObject(root, "access_token", tok);
     cJSON_AddStringToObject(root, "token_type", "Bearer");
-    json_add_int(root, "expires_in", req->sc->defaults.token_ttl_s);
+    json_add_int(root, "expires_in", expires_in_real_s(req));
     cJSON_AddStringToObject(root, "scope", claims.scope);
     int rc = http_send_json(req, 200, root);
     cJSON_Delete(root);

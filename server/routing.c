@@ -270,7 +270,7 @@ static int send_result(http_req *req, const request *r, const cJSON *intent, dou
     const char *status = review_reason                              ? "pending_review"
                          : confidence < json_round(r->threshold, 4) ? "fallback"
                                                                     : "ready";
-    int64_t now = clock_now_s();
+    int64_t now = engine_wall_s(req->engine); /* expires_at is scenario time, as TTLs are */
 
     ident_token("int_", id, sizeof id);
     http_json_lit(&b, "{\"intent_id\":");
@@ -389,7 +389,7 @@ static int ask(http_req *req, clarify_entry *e, const request *r, cJSON *questio
     else if (e->id[0])
         rc = clarify_update(server_clarifications(req->srv), e);
     else
-        rc = clarify_put(server_clarifications(req->srv), e, clock_now_s());
+        rc = clarify_put(server_clarifications(req->srv), e, engine_wall_s(req->engine));
     if (rc != CLARIFY_OK) {
         cJSON_Delete(partial);
         return http_error(req, 500, "SYSTEM_ERROR", "could not store the clarification", NULL);
@@ -496,7 +496,7 @@ int routing_create(http_req *req, const cJSON *body)
     if (request_parse(req, body, &r) != 0) return -1;
     memset(&e, 0, sizeof e);
     snprintf(e.mchid, sizeof e.mchid, "%s", req->merchant->mchid);
-    e.expires_s = clock_now_s() + req->sc->defaults.clarification_ttl_s;
+    e.expires_s = engine_wall_s(req->engine) + req->sc->defaults.clarification_ttl_s;
     e.request = req->body;
     /* A clarification keeps the request as the model read it, without the attachments'
      * megabytes: the answers are text. */
@@ -663,8 +663,8 @@ int routing_answer(http_req *req, const cJSON *body)
     int rc = -1;
 
     memset(&e, 0, sizeof e);
-    switch (
-        clarify_get(server_clarifications(req->srv), id, req->merchant->mchid, clock_now_s(), &e)) {
+    switch (clarify_get(server_clarifications(req->srv), id, req->merchant->mchid,
+                        engine_wall_s(req->engine), &e)) {
     case CLARIFY_OK:
         break;
     case CLARIFY_EEXPIRED:

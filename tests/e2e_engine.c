@@ -1,6 +1,7 @@
 /* The engine on the wire: a burst over the bucket gets exactly the expected 429s, each with
  * Retry-After and the RateLimit fields; the same traffic over 1 or 16 connections gets the
- * same answer per request. */
+ * same answer per request; a scenario without a latency section still delays fraud scores
+ * by the built-in 50-150 ms. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "clock.h"
 #include "e2e.h"
 
 #define OR "/v3/ai/order-routing"
@@ -118,6 +120,33 @@ START_TEST(same_answers_any_concurrency)
 }
 END_TEST
 
+START_TEST(fraud_default_latency)
+{
+    /* scenarios/default.yaml has no latency section and time_scale 1 */
+    mock_proc m;
+    char tok[256];
+    ck_assert_int_eq(mock_start(e2e_src("scenarios/default.yaml"), NULL, &m), 0);
+    ck_assert_int_eq(e2e_token(&m, DEMO_MCHID, DEMO_SECRET, NULL, tok, sizeof tok), 0);
+    for (int i = 0; i < 3; i++) {
+        e2e_resp r;
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"transaction\":{\"amount\":{\"total\":%d},\"payer\":{\"openid\":"
+                 "\"o_alice\"},\"payee\":{\"openid\":\"o_bob\"}}}",
+                 100 + i);
+        int64_t t0 = clock_mono_us();
+        ck_assert_int_eq(e2e_signed(&m, tok, DEMO_SERIAL_A, DEMO_KEY_A, "POST",
+                                    "/v3/ai/fraud-score", body, 0, NULL, &r),
+                         0);
+        int64_t took_us = clock_mono_us() - t0;
+        ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+        ck_assert_msg(took_us >= 50000, "fraud score answered in %lld us", (long long)took_us);
+        e2e_resp_free(&r);
+    }
+    mock_stop(&m);
+}
+END_TEST
+
 static Suite *engine_e2e_suite(void)
 {
     Suite *s = suite_create("engine_e2e");
@@ -125,6 +154,7 @@ static Suite *engine_e2e_suite(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, burst_exact_429);
     tcase_add_test(t, same_answers_any_concurrency);
+    tcase_add_test(t, fraud_default_latency);
     suite_add_tcase(s, t);
     return s;
 }

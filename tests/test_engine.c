@@ -573,6 +573,125 @@ START_TEST(same_draws_serial_or_threaded)
 }
 END_TEST
 
+/* ---- built-in latency defaults ---- */
+
+/* The synthetic delay (scenario ms) engine_decide draws for request key on endpoint. */
+static double delay_of(engine *e, int endpoint, int multimodal, uint64_t key)
+{
+    engine_req er = {0};
+    engine_decision d;
+    engine_decide(e, endpoint, 0, key, multimodal, &er, &d);
+    ck_assert_int_eq(d.action, ENGINE_PASS);
+    return er.delay_ms;
+}
+
+/* Lowest and highest of n delays drawn on endpoint. */
+static void delay_range(engine *e, int endpoint, int multimodal, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (int i = 0; i < 400; i++) {
+        double ms = delay_of(e, endpoint, multimodal, rng_mix(42, (uint64_t)i));
+        *lo = fmin(*lo, ms);
+        *hi = fmax(*hi, ms);
+    }
+}
+
+START_TEST(default_latencies)
+{
+    clock_set_virtual(T0);
+    scenario *sc = load("version: 1\n" MERCHANT "rate_limits: {order_routing: off, fraud_score: "
+                        "off, chat_completions: off}\n");
+    ck_assert(sc->defaults.time_scale == 1.0);
+    engine *e;
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    double lo, hi;
+    /* fraud score: uniform 50-150 ms, spread over the whole range */
+    delay_range(e, ENDPOINT_FRAUD_SCORE, 0, &lo, &hi);
+    ck_assert_msg(lo >= 50 && lo < 55 && hi <= 150 && hi > 145, "fraud [%g, %g]", lo, hi);
+    ck_assert(engine_real_ms(e, lo) == lo); /* time_scale 1 sleeps the draw as it is */
+    /* order routing with attachments: uniform 1000-2000 ms */
+    delay_range(e, ENDPOINT_ORDER_ROUTING, 1, &lo, &hi);
+    ck_assert_msg(lo >= 1000 && lo < 1050 && hi <= 2000 && hi > 1950, "multimodal [%g, %g]", lo,
+                  hi);
+    /* no default for text order routing or chat */
+    delay_range(e, ENDPOINT_ORDER_ROUTING, 0, &lo, &hi);
+    ck_assert(lo == 0 && hi == 0);
+    delay_range(e, ENDPOINT_CHAT_COMPLETIONS, 0, &lo, &hi);
+    ck_assert(lo == 0 && hi == 0);
+    engine_free(e);
+    scenario_free(sc);
+
+    /* off turns a default off; a configured order_routing latency does not replace the
+     * multimodal default; a configured multimodal one does */
+    sc = load("version: 1\n" MERCHANT
+              "latency: {fraud_score: off, order_routing: {fixed: {ms: 7}}}\n");
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    ck_assert(delay_of(e, ENDPOINT_FRAUD_SCORE, 0, 1) == 0);
+    ck_assert(delay_of(e, ENDPOINT_ORDER_ROUTING, 0, 2) == 7);
+    double mm = delay_of(e, ENDPOINT_ORDER_ROUTING, 1, 3);
+    ck_assert_msg(mm >= 1000 && mm <= 2000, "%g", mm);
+    engine_free(e);
+    scenario_free(sc);
+    sc = load("version: 1\n" MERCHANT "latency: {multimodal: {fixed: {ms: 5}}, fraud_score: "
+              "{fixed: {ms: 9}}}\n");
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    ck_assert(delay_of(e, ENDPOINT_ORDER_ROUTING, 1, 4) == 5);
+    ck_assert(delay_of(e, ENDPOINT_FRAUD_SCORE, 0, 5) == 9);
+    engine_free(e);
+    scenario_free(sc);
+    sc = load("version: 1\n" MERCHANT "latency: {multimodal: off}\n");
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    ck_assert(delay_of(e, ENDPOINT_ORDER_ROUTING, 1, 6) == 0);
+    engine_free(e);
+    scenario_free(sc);
+
+    /* defaults are scenario time like every latency: time_scale 0.01 sleeps 0.5-1.5 ms */
+    sc = load("version: 1\ndefaults: {time_scale: 0.01}\n" MERCHANT);
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    double real = engine_real_ms(e, delay_of(e, ENDPOINT_FRAUD_SCORE, 0, 7));
+    ck_assert_msg(real >= 0.5 && real <= 1.5, "%g", real);
+    engine_free(e);
+    scenario_free(sc);
+    clock_set_real();
+}
+END_TEST
+
+/* ---- the scenario wall clock ---- */
+
+START_TEST(scenario_wall_clock)
+{
+    clock_set_virtual(T0);
+    scenario *sc = load("version: 1\ndefaults: {time_scale: 0.01}\n" MERCHANT);
+    engine *e;
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    ck_assert_int_eq(engine_wall_ms(e), T0);
+    clock_set_virtual(T0 + 2500); /* 2.5 real s are 250 scenario s */
+    ck_assert_int_eq(engine_now_ms(e), 250000);
+    ck_assert_int_eq(engine_wall_ms(e), T0 + 250000);
+    ck_assert_int_eq(engine_wall_s(e), (T0 + 250000) / 1000);
+    /* Retry-After is real seconds: 250 scenario s wait 2.5 real s, rounded up */
+    ck_assert_int_eq(engine_retry_after_s(e, 250000), 3);
+    ck_assert_int_eq(engine_retry_after_s(e, 1000), 1);
+    ck_assert_int_eq(engine_retry_after_s(NULL, 1500), 2);
+    engine_free(e);
+    scenario_free(sc);
+
+    /* time_scale 1 is lib/clock itself, even with the clock set back before the load */
+    sc = load("version: 1\n" MERCHANT);
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    clock_set_virtual(T0 + 12345);
+    ck_assert_int_eq(engine_wall_ms(e), clock_now_ms());
+    clock_set_virtual(T0 - 5000);
+    ck_assert_int_eq(engine_wall_ms(e), T0 - 5000);
+    ck_assert_int_eq(engine_wall_s(e), clock_now_s());
+    ck_assert_int_eq(engine_wall_ms(NULL), T0 - 5000);
+    engine_free(e);
+    scenario_free(sc);
+    clock_set_real();
+}
+END_TEST
+
 /* ---- loader ---- */
 
 START_TEST(loader_errors)
@@ -603,6 +722,9 @@ START_TEST(loader_errors)
                               "mean 'merchant'?)") &&
                       strstr(all, "rate_limits.order_routing.rate"),
                   "%s", all);
+    free(all);
+    all = errors_of("version: 1\nlatency: {fraud_score: of}\n");
+    ck_assert_msg(strstr(all, "latency.fraud_score: must be") && strstr(all, "or off"), "%s", all);
     free(all);
     all = errors_of("version: 1\n" MERCHANT "faults: [{merchant: m9, error_rate: 1}]\n");
     ck_assert_msg(strstr(all, "faults[0].merchant: no merchant with mchid 'm9'"), "%s", all);
@@ -648,6 +770,7 @@ static Suite *engine_suite(void)
     tcase_add_test(t, latency_empirical_ks);
     tcase_add_test(t, latency_fixed_ks);
     tcase_add_test(t, latency_quantiles_exact);
+    tcase_add_test(t, default_latencies);
     suite_add_tcase(s, t);
     t = tcase_create("limits_faults");
     tcase_add_test(t, bucket_arithmetic);
@@ -669,6 +792,7 @@ static Suite *engine_suite(void)
     tcase_add_test(t, loader_errors);
     tcase_add_test(t, default_rate_limit_and_versions);
     tcase_add_test(t, key_retirement);
+    tcase_add_test(t, scenario_wall_clock);
     suite_add_tcase(s, t);
     return s;
 }
