@@ -1017,7 +1017,7 @@ static int shape(http_req *req)
     if (!e || !req->er) return 0;
     uint64_t key = engine_request_key(e, NULL, req->ri->local_uri, req->body, req->body_len);
     engine_decide(e, ENDPOINT_CHAT_COMPLETIONS, -1, key, 0, req->er, &d);
-    sleep_ms(engine_real_ms(e, req->er->delay_ms));
+    sleep_ms(engine_delay_ms(e, req->er->delay_ms));
     if (d.action == ENGINE_RESET) {
         mg_disable_connection_keep_alive(req->conn);
         req->status = ENGINE_STATUS_RESET;

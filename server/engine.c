@@ -104,6 +104,11 @@ double engine_real_ms(const engine *e, double d)
     return e->time_scale > 0 ? d * e->time_scale : d;
 }
 
+double engine_delay_ms(const engine *e, double d)
+{
+    return d * e->time_scale;
+}
+
 static int64_t real_seconds(const engine *e, int64_t scenario_ms)
 {
     double s = ceil(engine_real_ms(e, (double)scenario_ms) / 1000.0);
@@ -396,11 +401,11 @@ int engine_http_admit(http_req *req)
     switch (d.action) {
     case ENGINE_LIMITED:
     case ENGINE_ERROR:
-        sleep_ms(engine_real_ms(e, er->delay_ms));
+        sleep_ms(engine_delay_ms(e, er->delay_ms));
         http_error(req, d.status, d.code, d.message, NULL);
         return -1;
     case ENGINE_RESET:
-        sleep_ms(engine_real_ms(e, er->delay_ms));
+        sleep_ms(engine_delay_ms(e, er->delay_ms));
         mg_disable_connection_keep_alive(req->conn);
         req->status = ENGINE_STATUS_RESET;
         return -1;
@@ -408,7 +413,7 @@ int engine_http_admit(http_req *req)
         break;
     }
     req->truncate_body = d.truncate;
-    sleep_ms(engine_real_ms(e, er->delay_ms));
+    sleep_ms(engine_delay_ms(e, er->delay_ms));
     return 0;
 }
 

@@ -75,6 +75,9 @@ int64_t engine_load_ms(const engine *e);
 int64_t engine_now_ms(const engine *e);
 /* Real milliseconds for d scenario milliseconds (d * time_scale; d when time_scale is 0). */
 double engine_real_ms(const engine *e, double d);
+/* Real milliseconds to sleep for a synthetic delay of d scenario milliseconds: d * time_scale,
+ * so time_scale 0 turns synthetic latency off while the scenario clock runs unscaled. */
+double engine_delay_ms(const engine *e, double d);
 /* The scenario wall clock, ms since the epoch: the load instant plus scenario time, so it
  * runs 1/time_scale as fast as lib/clock from the load on. TTLs (tokens, clarifications,
  * batches, explanations) are issued and checked on it and expires_at times printed from it;

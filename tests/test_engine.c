@@ -348,6 +348,24 @@ START_TEST(outage_on_scaled_clock)
     ck_assert_int_eq(decide_at(e, 600, 2, &d), ENGINE_ERROR);
     ck_assert_int_eq(d.retry_after_s, 1); /* 10 scenario seconds are 0.1 real seconds */
     ck_assert_int_eq(decide_at(e, 700, 3, &d), ENGINE_PASS);
+    ck_assert(engine_delay_ms(e, 120) > 1.19 && engine_delay_ms(e, 120) < 1.21);
+    engine_free(e);
+    scenario_free(sc);
+    clock_set_real();
+}
+END_TEST
+
+START_TEST(time_scale_zero_means_no_synthetic_delay)
+{
+    /* time_scale 0: no latency is slept, but the scenario clock runs as the wall clock */
+    clock_set_virtual(T0);
+    scenario *sc = load("version: 1\ndefaults: {time_scale: 0}\n" MERCHANT
+                        "latency: {order_routing: {fixed: {ms: 120}}}\n");
+    engine *e;
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    ck_assert(engine_delay_ms(e, 120) == 0);
+    clock_advance(5000);
+    ck_assert_int_eq(engine_now_ms(e), 5000);
     engine_free(e);
     scenario_free(sc);
     clock_set_real();
@@ -777,6 +795,7 @@ static Suite *engine_suite(void)
     tcase_add_test(t, burst_exact_refusals);
     tcase_add_test(t, outage_window_exact);
     tcase_add_test(t, outage_on_scaled_clock);
+    tcase_add_test(t, time_scale_zero_means_no_synthetic_delay);
     tcase_add_test(t, fault_every_and_rate);
     suite_add_tcase(s, t);
     t = tcase_create("drift");
