@@ -128,7 +128,7 @@ typedef struct scenario {
     latency_config latency;     /* latency.<endpoint> */
     ratelimit_config ratelimits; /* rate_limits.<endpoint>, defaults filled in */
     fault_config faults;        /* faults[] */
-    struct chat_config *llm; /* llm: the OpenAI-compatible fallback (chat.h); never NULL once loaded */
+    struct chat_config *llm;    /* llm: the OpenAI-compatible fallback (chat.h); never NULL once loaded */
 } scenario;
 
 /* Load and validate a scenario file. Relative fixture paths resolve against the
