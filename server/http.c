@@ -54,8 +54,59 @@ void http_req_cleanup(http_req *req)
     req->resp_body = NULL;
 }
 
+static const char *const hdr_names[HTTP_HDR_COUNT] = {
+    [HTTP_HDR_AUTHORIZATION] = "Authorization",
+    [HTTP_HDR_WECHATPAY_TIMESTAMP] = "Wechatpay-Timestamp",
+    [HTTP_HDR_WECHATPAY_NONCE] = "Wechatpay-Nonce",
+    [HTTP_HDR_WECHATPAY_SERIAL] = "Wechatpay-Serial",
+    [HTTP_HDR_WECHATPAY_SIGNATURE] = "Wechatpay-Signature",
+    [HTTP_HDR_CONTENT_TYPE] = "Content-Type",
+    [HTTP_HDR_IDEMPOTENCY_KEY] = "Idempotency-Key",
+    [HTTP_HDR_ACCEPT] = "Accept",
+    [HTTP_HDR_X_ADMIN_TOKEN] = "X-Admin-Token",
+};
+
+/* The known header a request header's name is, or -1: its length picks the candidates,
+ * so most names cost one strcasecmp or none. */
+static int hdr_index(const char *name)
+{
+    switch (strlen(name)) {
+    case 6: return strcasecmp(name, "Accept") == 0 ? HTTP_HDR_ACCEPT : -1;
+    case 12: return strcasecmp(name, "Content-Type") == 0 ? HTTP_HDR_CONTENT_TYPE : -1;
+    case 13:
+        if (strcasecmp(name, "Authorization") == 0) return HTTP_HDR_AUTHORIZATION;
+        return strcasecmp(name, "X-Admin-Token") == 0 ? HTTP_HDR_X_ADMIN_TOKEN : -1;
+    case 15:
+        if (strcasecmp(name, "Wechatpay-Nonce") == 0) return HTTP_HDR_WECHATPAY_NONCE;
+        return strcasecmp(name, "Idempotency-Key") == 0 ? HTTP_HDR_IDEMPOTENCY_KEY : -1;
+    case 16: return strcasecmp(name, "Wechatpay-Serial") == 0 ? HTTP_HDR_WECHATPAY_SERIAL : -1;
+    case 19:
+        if (strcasecmp(name, "Wechatpay-Timestamp") == 0) return HTTP_HDR_WECHATPAY_TIMESTAMP;
+        return strcasecmp(name, "Wechatpay-Signature") == 0 ? HTTP_HDR_WECHATPAY_SIGNATURE : -1;
+    default: return -1;
+    }
+}
+
+void http_req_scan_headers(http_req *req)
+{
+    for (int i = 0; i < HTTP_HDR_COUNT; i++) req->hdr[i] = NULL;
+    const struct mg_request_info *ri = req->ri;
+    for (int i = 0; ri && i < ri->num_headers; i++) {
+        const char *name = ri->http_headers[i].name;
+        if (!name) continue;
+        int k = hdr_index(name);
+        if (k >= 0 && !req->hdr[k]) req->hdr[k] = ri->http_headers[i].value;
+    }
+    req->hdr_scanned = 1;
+}
+
 const char *http_header(const http_req *req, const char *name)
 {
+    if (req->hdr_scanned) {
+        /* callers pass the names as spelled in hdr_names; anything else goes to CivetWeb */
+        for (int k = 0; k < HTTP_HDR_COUNT; k++)
+            if (name == hdr_names[k] || strcmp(name, hdr_names[k]) == 0) return req->hdr[k];
+    }
     return mg_get_header(req->conn, name);
 }
 

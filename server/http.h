@@ -22,6 +22,21 @@
 
 struct server;
 
+/* Request headers looked up on the hot paths; http_header finds these by name in the table
+ * http_req_scan_headers fills, any other name by a scan of CivetWeb's list. */
+enum {
+    HTTP_HDR_AUTHORIZATION,
+    HTTP_HDR_WECHATPAY_TIMESTAMP,
+    HTTP_HDR_WECHATPAY_NONCE,
+    HTTP_HDR_WECHATPAY_SERIAL,
+    HTTP_HDR_WECHATPAY_SIGNATURE,
+    HTTP_HDR_CONTENT_TYPE,
+    HTTP_HDR_IDEMPOTENCY_KEY,
+    HTTP_HDR_ACCEPT,
+    HTTP_HDR_X_ADMIN_TOKEN,
+    HTTP_HDR_COUNT
+};
+
 typedef struct http_req {
     struct mg_connection *conn;
     const struct mg_request_info *ri;
@@ -46,6 +61,10 @@ typedef struct http_req {
     int64_t start_ms; /* clock_mono_ms() at arrival */
     /* journal and metrics (server.c); run once, by http_send before the answer leaves */
     void (*observe)(struct http_req *);
+    /* the headers handlers ask for, found in one pass by http_req_scan_headers (the first
+     * of each name, as mg_get_header gives); before that scan http_header asks CivetWeb */
+    const char *hdr[HTTP_HDR_COUNT];
+    int hdr_scanned;
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };
@@ -55,6 +74,8 @@ enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };
 int http_read_body(http_req *req, size_t cap);
 /* Release what req owns; req may be NULL. */
 void http_req_cleanup(http_req *req);
+/* Fill req->hdr from req->ri in one pass over the request's headers. */
+void http_req_scan_headers(http_req *req);
 /* Request header value or NULL (borrowed from CivetWeb, valid during the request). */
 const char *http_header(const http_req *req, const char *name);
 /* Queue a response header for the next send; silently refused past the cap. */

@@ -495,7 +495,10 @@ int routing_create(http_req *req, const cJSON *body)
     }
     if (request_parse(req, body, &r) != 0) return -1;
     memset(&e, 0, sizeof e);
-    snprintf(e.mchid, sizeof e.mchid, "%s", req->merchant->mchid);
+    {
+        size_t n = strnlen(req->merchant->mchid, sizeof e.mchid - 1); /* as snprintf cuts it */
+        memcpy(e.mchid, req->merchant->mchid, n);                     /* e is zeroed */
+    }
     e.expires_s = engine_wall_s(req->engine) + req->sc->defaults.clarification_ttl_s;
     e.request = req->body;
     /* A clarification keeps the request as the model read it, without the attachments'

@@ -200,9 +200,22 @@ static int dispatch(struct mg_connection *conn, void *data)
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.srv = s;
+    http_req_scan_headers(&req);
     ident_uuid(req.request_id, sizeof req.request_id);
-    snprintf(req.url, sizeof req.url, "%s%s%s", req.ri->local_uri, req.ri->query_string ? "?" : "",
-             req.ri->query_string ? req.ri->query_string : "");
+    {
+        /* path?query, cut at the buffer as snprintf would; memcpy because this runs per request */
+        size_t cap = sizeof req.url - 1, n = 0;
+        const char *parts[3] = {req.ri->local_uri, req.ri->query_string ? "?" : NULL,
+                                req.ri->query_string};
+        for (int i = 0; i < 3; i++) {
+            if (!parts[i]) continue;
+            size_t m = strlen(parts[i]);
+            if (m > cap - n) m = cap - n;
+            memcpy(req.url + n, parts[i], m);
+            n += m;
+        }
+        req.url[n] = '\0';
+    }
 
     req.start_ms = clock_mono_ms();
     req.observe = observe;
