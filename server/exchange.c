@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "exchange.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,10 +46,25 @@ static const unsigned char str_special[256] = {
     ['"'] = 1, ['\\'] = 1,
 };
 
+/* Nonzero when some byte of w is zero / below n (n <= 128); exact as a yes or no. */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+#define SWAR_ZERO(w) (((w) - SWAR_ONES) & ~(w) & SWAR_HIGH)
+#define SWAR_LESS(w, n) (((w) - SWAR_ONES * (n)) & ~(w) & SWAR_HIGH)
+
 static int sc_string(scan *s, const char **str, size_t *len)
 {
     const char *p = s->p + 1, *start = p;
     while (p < s->end) {
+        /* eight bytes at a time while none of them is special */
+        while (s->end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (SWAR_LESS(w, 0x20) | SWAR_ZERO(w ^ SWAR_ONES * '"') |
+                SWAR_ZERO(w ^ SWAR_ONES * '\\'))
+                break;
+            p += 8;
+        }
         while (p < s->end && !str_special[(unsigned char)*p])
             p++;
         if (p >= s->end) break;
@@ -107,7 +123,13 @@ static int sc_number(scan *s, int key)
     if (n > SCAN_NUM_MAX) return -1;
     /* "%1.15g" prints an integer of up to 15 digits as its digits, but -0 as "-0" */
     if (!integral || n - (*start == '-') > 15) s->canonical = 0;
-    if (key >= 0) {
+    if (key >= 0 && integral && n - (*start == '-') <= 15) {
+        /* what strtod gives exactly for up to 15 digits, without it */
+        int64_t v = 0;
+        for (const char *d = start + (*start == '-'); d < p; d++)
+            v = v * 10 + (*d - '0');
+        s->val[key] = *start == '-' ? 0 : v;
+    } else if (key >= 0) {
         char num[SCAN_NUM_MAX + 1];
         memcpy(num, start, n);
         num[n] = '\0';
@@ -125,16 +147,14 @@ static int sc_lit(scan *s, const char *lit, size_t n)
     return 0;
 }
 
-static int key_is(const char *k, size_t n, const char *name)
-{
-    return strlen(name) == n && memcmp(k, name, n) == 0;
-}
+#define key_is(k, n, lit) ((n) == sizeof lit - 1 && memcmp(k, lit, sizeof lit - 1) == 0)
 
 /* The context of a member's value, for the few fields the metrics read. */
 static int member_ctx(scan *s, int ctx, const char *k, size_t n)
 {
     static const char *const names[K_N] = {"input_tokens", "prompt_tokens", "output_tokens",
                                            "completion_tokens", "amount_micros"};
+    static const unsigned char lens[K_N] = {12, 13, 13, 17, 13};
     if (ctx == C_ROOT) {
         if (!s->usage_seen && key_is(k, n, "usage")) return s->usage_seen = 1, C_USAGE;
         if (!s->cost_seen && key_is(k, n, "cost")) return s->cost_seen = 1, C_COST;
@@ -143,7 +163,7 @@ static int member_ctx(scan *s, int ctx, const char *k, size_t n)
     if (ctx != C_USAGE && ctx != C_COST) return C_OTHER;
     for (int i = ctx == C_USAGE ? K_INPUT : K_COST; i <= (ctx == C_USAGE ? K_COMPLETION : K_COST);
          i++)
-        if (!(s->key_seen & 1u << i) && key_is(k, n, names[i])) {
+        if (!(s->key_seen & 1u << i) && n == lens[i] && memcmp(k, names[i], n) == 0) {
             s->key_seen |= 1u << i; /* cJSON finds the first of equal keys */
             return C_KEY + i;
         }
@@ -174,7 +194,7 @@ static int sc_value(scan *s, int depth, int ctx)
             int child = C_OTHER;
             if (obj) {
                 if (s->p >= s->end || *s->p != '"' || sc_string(s, &str, &len) != 0) return -1;
-                child = member_ctx(s, ctx, str, len);
+                if (ctx != C_OTHER) child = member_ctx(s, ctx, str, len);
                 sc_ws(s);
                 if (s->p >= s->end || *s->p++ != ':') return -1;
                 sc_ws(s);

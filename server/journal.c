@@ -233,9 +233,25 @@ static void lb_put(lbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-static void lb_lit(lbuf *b, const char *s)
+#define lb_lit(b, lit) lb_put(b, lit, sizeof lit - 1)
+
+/* v in decimal, as "%" PRId64 prints it (at least width digits, zero-padded,
+ * like "%04" PRIu64 when width is 4); returns the length written to out. */
+static size_t fmt_int(char *out, int64_t v, int width)
 {
-    lb_put(b, s, strlen(s));
+    char tmp[24];
+    size_t n = 0, len = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < (size_t)width)
+        tmp[n++] = '0';
+    if (v < 0) out[len++] = '-';
+    while (n)
+        out[len++] = tmp[--n];
+    return len;
 }
 
 /* A string the way cJSON prints one. */
@@ -273,8 +289,7 @@ static void lb_str(lbuf *b, const char *s)
 static void lb_int(lbuf *b, int64_t v)
 {
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRId64, v);
-    if (n > 0) lb_put(b, num, (size_t)n);
+    lb_put(b, num, fmt_int(num, v, 1));
 }
 
 static size_t slen(const char *s)
@@ -363,8 +378,30 @@ int journal_add(journal *j, const journal_exchange *x)
     int64_t now = clock_mono_ms();
     if (j->base_ms < 0) j->base_ms = now;
     j->seq++;
-    int plen = snprintf(prefix, sizeof prefix, "{\"id\":\"r-%04" PRIu64 "\",\"at_ms\":%" PRId64 ",",
-                        j->seq, now - j->base_ms);
+    /* {"id":"r-%04" PRIu64 "","at_ms":%" PRId64 ",", without snprintf */
+    int plen;
+    {
+        char *q = prefix;
+        memcpy(q, "{\"id\":\"r-", 9);
+        q += 9;
+        char digits[24];
+        uint64_t seq = j->seq;
+        size_t n = 0;
+        do {
+            digits[n++] = (char)('0' + seq % 10);
+            seq /= 10;
+        } while (seq);
+        while (n < 4)
+            digits[n++] = '0';
+        while (n)
+            *q++ = digits[--n];
+        memcpy(q, "\",\"at_ms\":", 10);
+        q += 10;
+        q += fmt_int(q, now - j->base_ms, 1);
+        *q++ = ',';
+        *q = '\0';
+        plen = (int)(q - prefix);
+    }
     /* `full` is an object, "{...}": its fields follow the prefix's. */
     write_file(j, prefix, full + 1);
     if (line && plen > 0 && (size_t)plen < sizeof prefix &&
