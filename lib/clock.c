@@ -91,13 +91,31 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* n ASCII digits at s (no sign, no space, not past a NUL), or -1. */
+static int fixed_digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Fixed widths read digit by digit: sscanf's %2d took "+1:2" as an offset, and the
+ * fixed step over it then read past the terminator; it also took signs and spaces. */
 int clock_parse_rfc3339(const char *s, int64_t *unix_s, int *offset_s)
 {
-    int y, mo, d, h, mi, sec, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2d%*[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    if (!s) return -1;
+    for (int i = 0; i < 19; i++)
+        if (s[i] == '\0') return -1;
+    int y = fixed_digits(s, 4), mo = fixed_digits(s + 5, 2), d = fixed_digits(s + 8, 2);
+    int h = fixed_digits(s + 11, 2), mi = fixed_digits(s + 14, 2), sec = fixed_digits(s + 17, 2);
+    if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        s[13] != ':' || s[16] != ':' || y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+        h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
-    const char *p = s + n;
+    const char *p = s + 19;
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++)
             ;
@@ -105,8 +123,9 @@ int clock_parse_rfc3339(const char *s, int64_t *unix_s, int *offset_s)
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59) return -1;
+        int oh = fixed_digits(p + 1, 2);
+        int om = oh < 0 || p[3] != ':' ? -1 : fixed_digits(p + 4, 2);
+        if (oh < 0 || om < 0 || oh > 23 || om > 59) return -1;
         off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
         p += 6;
     } else {

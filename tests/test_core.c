@@ -1,6 +1,7 @@
 /* clock, tokens, json, rng, access tokens, nonce cache, clarification store. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -29,6 +30,17 @@ START_TEST(rfc3339_round_trip)
     ck_assert_int_eq(clock_parse_rfc3339("2026-13-04T12:00:00Z", &t, &off), -1);
     ck_assert_int_eq(clock_parse_rfc3339("2026-12-04T12:00:00", &t, &off), -1);
     ck_assert_int_eq(clock_parse_rfc3339("yesterday", &t, &off), -1);
+    /* A short offset once stepped over the terminator (found by fuzzing); heap copies so
+     * the sanitizer build sees a read past the end. */
+    const char *bad[] = {
+        "2020-01-01T00:00:00+1:2", "2020-01-01T00:00:00+01:", "2020-01-01T00:00:00+01",
+        "2020-01-01T00:00:00+",    "2020-01-01T-1:-1:-1Z",    "2020-01-01T 1:00:00Z",
+        "+020-01-01T00:00:00Z",    "2020-01-01T00:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *h = strdup(bad[i]);
+        ck_assert_msg(clock_parse_rfc3339(h, &t, &off) == -1, "accepted %s", bad[i]);
+        free(h);
+    }
 }
 END_TEST
 
