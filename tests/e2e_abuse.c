@@ -1,0 +1,90 @@
+/* End to end: inputs built to slip past the checks (found in review); each one must get a
+ * clear 4xx, and the mock must keep serving with its old state afterwards. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "e2e.h"
+#include "json.h"
+
+static mock_proc mock;
+static char token[512];
+
+static void setup(void)
+{
+    ck_assert_int_eq(mock_start(e2e_src("scenarios/default.yaml"), NULL, &mock), 0);
+}
+
+static void teardown(void)
+{
+    ck_assert_int_eq(mock_stop(&mock), 0);
+}
+
+static void post(const char *path, const char *body, e2e_resp *r)
+{
+    ck_assert_int_eq(e2e_token(&mock, DEMO_MCHID, DEMO_SECRET, NULL, token, sizeof token), 0);
+    ck_assert_int_eq(
+        e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST", path, body, 0, NULL, r), 0);
+}
+
+static void still_serving(void)
+{
+    e2e_resp r;
+    ck_assert(mock_alive(&mock));
+    post("/v3/ai/order-routing", "{\"text\":\"my usual coffee\"}", &r);
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
+}
+
+/* One lead byte and 20,000 continuation bytes counted as 1 character: the text passed the
+ * 4,000-character check and the model's byte cap turned it into a 500. */
+START_TEST(text_of_continuation_bytes)
+{
+    size_t n = 20000;
+    char *body = malloc(n + 64);
+    ck_assert_ptr_nonnull(body);
+    int k = snprintf(body, 64, "{\"text\":\"\xF0");
+    memset(body + k, 0x80, n);
+    strcpy(body + k + n, "\"}");
+    e2e_resp r;
+    post("/v3/ai/order-routing", body, &r);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_str_eq(json_str_or(r.json, "code", ""), "PARAM_ERROR");
+    e2e_resp_free(&r);
+    free(body);
+
+    post("/v3/ai/order-routing", "{\"text\":\"pay \xFF\xFE coffee\"}", &r);
+    ck_assert_int_eq(r.status, 400);
+    e2e_resp_free(&r);
+    still_serving();
+}
+END_TEST
+
+/* A short UTC offset made the time parser step past the string's end. */
+START_TEST(clock_set_short_offset)
+{
+    e2e_resp r;
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    const char *body = "{\"set\":\"2020-01-01T00:00:00+1:2\"}";
+    ck_assert_int_eq(e2e_http(&mock, "POST", "/__admin/clock", hdr, body, strlen(body), &r), 0);
+    ck_assert_int_eq(r.status, 400);
+    e2e_resp_free(&r);
+    still_serving();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("e2e_abuse");
+    TCase *tc = tcase_create("abuse");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, text_of_continuation_bytes);
+    tcase_add_test(tc, clock_set_short_offset);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(suite)
