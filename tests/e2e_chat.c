@@ -554,25 +554,10 @@ END_TEST
 
 /* ---- conformance to fixtures/openapi.yaml ---- */
 
-static void conforms(const openapi *api, const char *method, const char *path, const e2e_resp *r)
-{
-    jsonschema_error errs[4];
-    size_t n = 0;
-    char ct[96];
-    int rc = openapi_validate_response(api, method, path, (int)r->status,
-                                       e2e_header(r, "Content-Type", ct, sizeof ct), r->body,
-                                       r->len, errs, 4, &n);
-    ck_assert_msg(rc == 0, "%s %s %ld does not conform: %s (%s)", method, path, r->status,
-                  n ? errs[0].message : "?", n ? errs[0].instance_path : "");
-}
-
 START_TEST(responses_conform)
 {
-    diag d;
     openapi *api = NULL;
-    ck_assert_int_eq(diag_init(&d, "openapi.yaml"), 0);
-    ck_assert_int_eq(openapi_load(e2e_src("fixtures/openapi.yaml"), &d, &api), 0);
-    diag_free(&d);
+    e2e_openapi_load(&api);
     static const struct {
         const char *key, *body;
         long status;
@@ -601,7 +586,7 @@ START_TEST(responses_conform)
         e2e_resp r;
         chat_as(posts[i].key, posts[i].body, &r);
         ck_assert_int_eq(r.status, posts[i].status);
-        conforms(api, "POST", "/v1/chat/completions", &r);
+        e2e_conforms(api, "POST", "/v1/chat/completions", &r);
         e2e_resp_free(&r);
     }
     const char *auth[] = {"Authorization: Bearer " KEY, NULL};
@@ -609,7 +594,7 @@ START_TEST(responses_conform)
     for (size_t i = 0; i < 3; i++) {
         e2e_resp r;
         ck_assert_int_eq(e2e_http(&mock, "GET", gets[i], auth, NULL, 0, &r), 0);
-        conforms(api, "GET", gets[i], &r);
+        e2e_conforms(api, "GET", gets[i], &r);
         e2e_resp_free(&r);
     }
     openapi_free(api);

@@ -15,6 +15,7 @@
 
 #include "check_main.h"
 #include "json.h"
+#include "proc.h"
 
 #define SCENARIO WXAI_SOURCE_DIR "/scenarios/quarterly-drift.yaml"
 #define TRAFFIC WXAI_SOURCE_DIR "/fixtures/traffic/retail-day.jsonl"
@@ -25,68 +26,28 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/wxai-e2e-compare-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    proc_tmpdir("e2e-compare", tmpdir, sizeof tmpdir);
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    proc_rmdir(tmpdir);
 }
 
 static const char *tmp(const char *name)
 {
-    static char ring[8][512];
-    static int next;
-    char *b = ring[next++ % 8];
-    snprintf(b, sizeof ring[0], "%s/%s", tmpdir, name);
-    return b;
+    return proc_path(tmpdir, name);
 }
 
 /* Runs wxai-harness with args (NULL-terminated), stdout and stderr to files in tmpdir. */
 static int harness(const char *const *args)
 {
-    const char *argv[48];
-    int n = 0;
-    argv[n++] = WXAI_HARNESS_BIN;
-    for (int i = 0; args[i] && n < 46; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int out = open(tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    return b;
+    return proc_run(WXAI_HARNESS_BIN, args, tmp("stdout"), tmp("stderr"));
 }
 
 static cJSON *load(const char *path)
 {
-    char *text = slurp(path);
+    char *text = proc_slurp(path);
     cJSON *r = cJSON_Parse(text);
     free(text);
     ck_assert_msg(r != NULL, "%s does not parse", path);
@@ -107,7 +68,7 @@ static double at(const cJSON *j, const char *path)
 
 static void assert_contains(const char *file, const char *needle)
 {
-    char *text = slurp(file);
+    char *text = proc_slurp(file);
     ck_assert_msg(strstr(text, needle) != NULL, "%s lacks '%s':\n%.2000s", file, needle, text);
     free(text);
 }
@@ -134,7 +95,7 @@ START_TEST(drift_found_and_threshold_restores_fallback)
                         "ks(confidence)<0.9",
                         NULL};
     int rc = harness(a1);
-    char *err = slurp(tmp("stderr"));
+    char *err = proc_slurp(tmp("stderr"));
     ck_assert_msg(rc == 3, "exit %d, stderr: %s", rc, err);
     free(err);
     assert_contains(tmp("stdout"), "Gate  FAIL  psi(confidence) = ");
@@ -273,7 +234,7 @@ START_TEST(bad_input_exit_2)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = harness(cases[i].args);
-        char *err = slurp(tmp("stderr"));
+        char *err = proc_slurp(tmp("stderr"));
         ck_assert_msg(rc == 2, "case %zu: exit %d (%s)", i, rc, err);
         ck_assert_msg(strstr(err, cases[i].message) != NULL, "case %zu: stderr '%s' lacks '%s'", i,
                       err, cases[i].message);

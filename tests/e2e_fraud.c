@@ -25,22 +25,12 @@ static char token[512];
 /* The response conforms to what fixtures/openapi.yaml documents for it. */
 static void conforms(const char *method, const char *path, const e2e_resp *r)
 {
-    jsonschema_error errs[4];
-    size_t n = 0;
-    char ct[96];
-    int rc = openapi_validate_response(api, method, path, (int)r->status,
-                                       e2e_header(r, "Content-Type", ct, sizeof ct), r->body,
-                                       r->len, errs, 4, &n);
-    ck_assert_msg(rc == 0, "%s %s %ld does not conform: %s (%s)", method, path, r->status,
-                  n ? errs[0].message : "?", n ? errs[0].instance_path : "");
+    e2e_conforms(api, method, path, r);
 }
 
 static void setup(void)
 {
-    diag d;
-    ck_assert_int_eq(diag_init(&d, "openapi.yaml"), 0);
-    ck_assert_int_eq(openapi_load(e2e_src("fixtures/openapi.yaml"), &d, &api), 0);
-    diag_free(&d);
+    e2e_openapi_load(&api);
     ck_assert_int_eq(mock_start(e2e_src("tests/data/fraud.yaml"), NULL, &mock), 0);
     ck_assert_int_eq(e2e_token(&mock, DEMO_MCHID, DEMO_SECRET, NULL, token, sizeof token), 0);
 }

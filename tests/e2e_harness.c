@@ -15,76 +15,37 @@
 #include "check_main.h"
 #include "e2e.h"
 #include "json.h"
+#include "proc.h"
 
 static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/wxai-e2e-harness-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    proc_tmpdir("e2e-harness", tmpdir, sizeof tmpdir);
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    proc_rmdir(tmpdir);
 }
 
 static const char *tmp(const char *name)
 {
-    static char ring[8][512];
-    static int next;
-    char *b = ring[next++ % 8];
-    snprintf(b, sizeof ring[0], "%s/%s", tmpdir, name);
-    return b;
+    return proc_path(tmpdir, name);
 }
 
 /* Runs wxai-harness with args (NULL-terminated), stdout and stderr to files in tmpdir.
  * Returns its exit status. */
 static int harness(const char *const *args)
 {
-    const char *argv[48];
-    int n = 0;
-    argv[n++] = WXAI_HARNESS_BIN;
-    for (int i = 0; args[i] && n < 46; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int out = open(tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    return b;
+    return proc_run(WXAI_HARNESS_BIN, args, tmp("stdout"), tmp("stderr"));
 }
 
 static cJSON *report(const char *dir)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/report.json", dir);
-    char *text = slurp(path);
+    char *text = proc_slurp(path);
     cJSON *r = cJSON_Parse(text);
     free(text);
     ck_assert_ptr_nonnull(r);
@@ -122,36 +83,7 @@ static char *sorted_lines(const char *path)
     snprintf(cmd, sizeof cmd, "LC_ALL=C sort '%s' > '%s.sorted'", path, path);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s.sorted", path);
-    return slurp(cmd);
-}
-
-/* Starts a program that prints wxai-mock's listening event first (the broken double). */
-static void start_double(const char *mode, mock_proc *m)
-{
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(WXAI_BROKEN_BIN, WXAI_BROKEN_BIN, "--mode", mode, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[256];
-    size_t n = 0;
-    while (n + 1 < sizeof line && read(fds[0], line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
-    close(fds[0]);
-    cJSON *ev = cJSON_Parse(line);
-    ck_assert_ptr_nonnull(json_string(ev, "url"));
-    memset(m, 0, sizeof *m);
-    m->pid = pid;
-    snprintf(m->url, sizeof m->url, "%s", json_string(ev, "url"));
-    cJSON_Delete(ev);
+    return proc_slurp(cmd);
 }
 
 /* n order-routing records every 10 ms that the double answers as "ready". */
@@ -217,7 +149,7 @@ END_TEST
 static cJSON *against_double(const char *mode, int n, const char *const *extra, int *code)
 {
     mock_proc m;
-    start_double(mode, &m);
+    mock_start_double(WXAI_BROKEN_BIN, mode, &m);
     const char *args[32] = {"run",      "--traffic", coffee_traffic(n), "--target", m.url,
                             "--report", tmp("rep"),  "--policy",        "direct",   "--quiet"};
     int k = 10;
@@ -344,7 +276,7 @@ START_TEST(bad_lines_are_reported_and_strict_stops)
     fclose(f);
     const char *lenient[] = {"run", "--traffic", path, "--report", tmp("rep"), "--quiet", NULL};
     ck_assert_int_eq(harness(lenient), 0);
-    char *err = slurp(tmp("stderr"));
+    char *err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:2: not valid JSON"));
     ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:3: "));
     ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:4: "));
@@ -359,7 +291,7 @@ START_TEST(bad_lines_are_reported_and_strict_stops)
 
     const char *strict[] = {"run", "--traffic", path, "--strict", "--quiet", NULL};
     ck_assert_int_eq(harness(strict), 2);
-    err = slurp(tmp("stderr"));
+    err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "bad.jsonl:2: "));
     ck_assert_ptr_null(strstr(err, "bad.jsonl:3: "));
     free(err);
@@ -372,7 +304,7 @@ START_TEST(usage_errors_and_unreachable_target)
     ck_assert_int_eq(harness(bad_opt), 2);
     const char *bad_check[] = {"run", "--checks", "status_code_conformance,nope", NULL};
     ck_assert_int_eq(harness(bad_check), 2);
-    char *err = slurp(tmp("stderr"));
+    char *err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "unknown check 'nope'"));
     free(err);
     const char *no_file[] = {"run", "--traffic", tmp("missing.jsonl"), NULL};

@@ -18,92 +18,38 @@
 #include "check_main.h"
 #include "e2e.h"
 #include "json.h"
+#include "proc.h"
 
 static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/wxai-e2e-reports-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    proc_tmpdir("e2e-reports", tmpdir, sizeof tmpdir);
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    proc_rmdir(tmpdir);
 }
 
 static const char *tmp(const char *name)
 {
-    static char ring[16][512];
-    static int next;
-    char *b = ring[next++ % 16];
-    snprintf(b, sizeof ring[0], "%s/%s", tmpdir, name);
-    return b;
+    return proc_path(tmpdir, name);
 }
 
 static pid_t spawn(const char *const *args)
 {
-    const char *argv[48];
-    int n = 0;
-    argv[n++] = WXAI_HARNESS_BIN;
-    for (int i = 0; args[i] && n < 46; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int out = open(tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_exit(pid_t pid)
-{
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "harness did not exit (signal %d)",
-                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return WEXITSTATUS(st);
+    return proc_spawn(WXAI_HARNESS_BIN, args, tmp("stdout"), tmp("stderr"));
 }
 
 static int harness(const char *const *args)
 {
-    return wait_exit(spawn(args));
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
-static const char *in(const char *dir, const char *name)
-{
-    static char ring[8][700];
-    static int next;
-    char *b = ring[next++ % 8];
-    snprintf(b, sizeof ring[0], "%s/%s", dir, name);
-    return b;
+    return proc_run(WXAI_HARNESS_BIN, args, tmp("stdout"), tmp("stderr"));
 }
 
 static cJSON *report(const char *dir)
 {
-    char *text = slurp(in(dir, "report.json"));
+    char *text = proc_slurp(proc_path(dir, "report.json"));
     cJSON *r = cJSON_Parse(text);
     free(text);
     ck_assert_ptr_nonnull(r);
@@ -123,9 +69,9 @@ static void junit_valid(const char *dir)
 {
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s' '%s' 2>'%s'",
-             e2e_src("tests/data/junit-10.xsd"), in(dir, "junit.xml"), tmp("xmllint.err"));
+             e2e_src("tests/data/junit-10.xsd"), proc_path(dir, "junit.xml"), tmp("xmllint.err"));
     int rc = system(cmd);
-    char *err = slurp(tmp("xmllint.err"));
+    char *err = proc_slurp(tmp("xmllint.err"));
     ck_assert_msg(rc == 0, "junit.xml is not valid: %s", err);
     free(err);
 }
@@ -180,19 +126,19 @@ START_TEST(gates_go_into_every_report)
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(rep, "partial")));
 
     junit_valid(dir);
-    char *junit = slurp(in(dir, "junit.xml"));
+    char *junit = proc_slurp(proc_path(dir, "junit.xml"));
     ck_assert_ptr_nonnull(strstr(junit, "<testsuite name=\"gates\" tests=\"6\" failures=\"1\""));
     ck_assert_ptr_nonnull(strstr(junit, "name=\"count(requests)&lt;1\""));
     /* one testcase per check per endpoint, the endpoint as classname (GitLab groups by it) */
     ck_assert_ptr_nonnull(
         strstr(junit, "<testcase name=\"response_signature_valid\" classname=\"order_routing\""));
 
-    char *md = slurp(in(dir, "report.md"));
+    char *md = proc_slurp(proc_path(dir, "report.md"));
     ck_assert_ptr_nonnull(strstr(md, "a gate failed (exit 3)"));
     ck_assert_ptr_nonnull(strstr(md, "| `count(requests)<1` |"));
     ck_assert_ptr_nonnull(strstr(md, "| `p95(latency)<10s` |"));
 
-    char *html = slurp(in(dir, "report.html"));
+    char *html = proc_slurp(proc_path(dir, "report.html"));
     /* status over time + 2 latency charts for all and each endpoint + confidence per
      * version + 2 cost charts */
     size_t eps = (size_t)cJSON_GetArraySize(
@@ -206,7 +152,7 @@ START_TEST(gates_go_into_every_report)
     ck_assert_ptr_null(strstr(html, "<link"));
     ck_assert_ptr_null(strstr(html, "@import"));
     /* not a terminal: no progress line in the output */
-    char *out = slurp(tmp("stdout"));
+    char *out = proc_slurp(tmp("stdout"));
     ck_assert_ptr_null(strchr(out, '\r'));
     ck_assert_ptr_nonnull(strstr(out, "Gate          FAIL count(requests) = "));
     free(out);
@@ -221,47 +167,18 @@ START_TEST(bad_gate_is_a_usage_error_with_a_caret)
 {
     const char *a[] = {"run", "--gate", "p95(latency)<200ms", "--gate", "p95(latency)<200kg", NULL};
     ck_assert_int_eq(harness(a), 2);
-    char *err = slurp(tmp("stderr"));
+    char *err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "unknown unit 'kg'"));
     ck_assert_ptr_nonnull(strstr(err, "\n  p95(latency)<200kg\n                  ^\n"));
     ck_assert_ptr_null(strstr(err, "usage:"));
     free(err);
     const char *b[] = {"run", "--gate", "rate(conformance)=100%", NULL};
     ck_assert_int_eq(harness(b), 2);
-    err = slurp(tmp("stderr"));
+    err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "'=='"));
     free(err);
 }
 END_TEST
-
-/* Starts the broken double (tests/doubles) in mode; its URL in m. */
-static void start_double(const char *mode, mock_proc *m)
-{
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(WXAI_BROKEN_BIN, WXAI_BROKEN_BIN, "--mode", mode, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[256];
-    size_t n = 0;
-    while (n + 1 < sizeof line && read(fds[0], line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
-    close(fds[0]);
-    cJSON *ev = cJSON_Parse(line);
-    ck_assert_ptr_nonnull(json_string(ev, "url"));
-    memset(m, 0, sizeof *m);
-    m->pid = pid;
-    snprintf(m->url, sizeof m->url, "%s", json_string(ev, "url"));
-    cJSON_Delete(ev);
-}
 
 static const char *coffee_traffic(int n)
 {
@@ -283,7 +200,7 @@ static const char *coffee_traffic(int n)
 static int against_double(const char *mode, const char *dir, const char *const *extra)
 {
     mock_proc m;
-    start_double(mode, &m);
+    mock_start_double(WXAI_BROKEN_BIN, mode, &m);
     const char *args[32] = {"run",      "--traffic", coffee_traffic(20), "--target", m.url,
                             "--report", dir,         "--policy",         "direct",   "--quiet"};
     int k = 10;
@@ -300,7 +217,7 @@ START_TEST(check_failures_carry_reproductions_and_gates_win)
     const char *dir = tmp("nosign");
     ck_assert_int_eq(against_double("nosign", dir, NULL), 1);
     junit_valid(dir);
-    char *junit = slurp(in(dir, "junit.xml"));
+    char *junit = proc_slurp(proc_path(dir, "junit.xml"));
     const char *tc =
         strstr(junit, "<testcase name=\"response_signature_valid\" classname=\"order_routing\"");
     ck_assert_ptr_nonnull(tc);
@@ -317,7 +234,7 @@ START_TEST(check_failures_carry_reproductions_and_gates_win)
     ck_assert_ptr_nonnull(strstr(fail, "curl "));
     ck_assert_ptr_nonnull(strstr(junit, "<testsuite name=\"checks.response_signature_valid\" "
                                         "tests=\"1\" failures=\"1\""));
-    char *md = slurp(in(dir, "report.md"));
+    char *md = proc_slurp(proc_path(dir, "report.md"));
     ck_assert_ptr_nonnull(strstr(md, "a check failed (exit 1)"));
     ck_assert_ptr_nonnull(strstr(md, "````sh\ncurl "));
     free(md);
@@ -357,7 +274,7 @@ START_TEST(baseline_forgives_known_failures_and_catches_regressions)
     /* the same failures again: reported, not failing */
     /* latency of 20 loopback requests is noise: a tolerance that no latency wobble can
      * cross keeps this about failures (cost regressions are tested below) */
-    const char *with[] = {"--baseline",  in(old, "report.json"),
+    const char *with[] = {"--baseline",  proc_path(old, "report.json"),
                           "--gate",      "p99(latency)<1us",
                           "--tolerance", "100000%",
                           NULL};
@@ -370,7 +287,7 @@ START_TEST(baseline_forgives_known_failures_and_catches_regressions)
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(bl, "new_failures")), 0);
     cJSON_Delete(rep);
     junit_valid(now);
-    char *junit = slurp(in(now, "junit.xml"));
+    char *junit = proc_slurp(proc_path(now, "junit.xml"));
     ck_assert_ptr_nonnull(strstr(junit, "<skipped message=\"already failing in the baseline"));
     ck_assert_ptr_null(strstr(junit, "<failure"));
     free(junit);
@@ -378,7 +295,8 @@ START_TEST(baseline_forgives_known_failures_and_catches_regressions)
     /* a healthy baseline: the signature failures are new and fail the run */
     const char *healthy = tmp("healthy");
     ck_assert_int_eq(against_double("ok", healthy, NULL), 0);
-    const char *vs[] = {"--baseline", in(healthy, "report.json"), "--tolerance", "100000%", NULL};
+    const char *vs[] = {"--baseline", proc_path(healthy, "report.json"), "--tolerance", "100000%",
+                        NULL};
     ck_assert_int_eq(against_double("nosign", tmp("worse"), vs), 1);
 
     /* cost regression over the tolerance: a baseline that cost almost nothing */
@@ -429,7 +347,7 @@ START_TEST(html_renders_in_headless_chromium)
     const char *a[] = {"run", "--traffic", default_traffic(), "--speed",          "4", "--report",
                        dir,   "--quiet",   "--gate",          "p95(latency)<10s", NULL};
     ck_assert_int_le(harness(a), 1);
-    char *html = slurp(in(dir, "report.html"));
+    char *html = proc_slurp(proc_path(dir, "report.html"));
     size_t charts = count(html, "<svg ");
     ck_assert_uint_ge(charts, 6);
     free(html);
@@ -441,11 +359,11 @@ START_TEST(html_renders_in_headless_chromium)
              "--disable-component-update --disable-sync --user-data-dir=\"$U\" "
              "--enable-logging=stderr --v=0 --dump-dom 'file://%s' >'%s' 2>'%s'; rc=$?; "
              "rm -rf \"$U\"; exit $rc",
-             in(dir, "report.html"), tmp("dom.html"), tmp("chromium.err"));
+             proc_path(dir, "report.html"), tmp("dom.html"), tmp("chromium.err"));
     int rc = system(cmd);
-    char *log = slurp(tmp("chromium.err"));
+    char *log = proc_slurp(tmp("chromium.err"));
     ck_assert_msg(rc == 0, "chromium failed (%d): %s", rc, log);
-    char *dom = slurp(tmp("dom.html"));
+    char *dom = proc_slurp(tmp("dom.html"));
     /* the page's script marks the body once every chart has a non-zero box */
     char want[64];
     snprintf(want, sizeof want, "data-charts-ok=\"%zu\"", charts);
@@ -479,7 +397,7 @@ START_TEST(sigint_leaves_valid_partial_reports)
     /* let it get going; what matters is that it is interrupted mid-run */
     sleep(3);
     ck_assert_int_eq(kill(pid, SIGINT), 0);
-    ck_assert_int_eq(wait_exit(pid), 130);
+    ck_assert_int_eq(proc_wait(pid), 130);
     cJSON *rep = report(dir);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(rep, "partial")));
     double records =
@@ -489,9 +407,9 @@ START_TEST(sigint_leaves_valid_partial_reports)
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(rep, "gates")), 1);
     cJSON_Delete(rep);
     junit_valid(dir);
-    char *md = slurp(in(dir, "report.md"));
+    char *md = proc_slurp(proc_path(dir, "report.md"));
     ck_assert_ptr_nonnull(strstr(md, "partial run"));
-    char *html = slurp(in(dir, "report.html"));
+    char *html = proc_slurp(proc_path(dir, "report.html"));
     ck_assert_ptr_nonnull(strstr(html, "partial run"));
     ck_assert_ptr_nonnull(strstr(html, "</html>"));
     /* no temporary file left behind */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "diag.h"
 #include "directory.h"
 
@@ -133,7 +134,7 @@ START_TEST(missing_file)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("directory");
     TCase *tc = tcase_create("core");
@@ -144,9 +145,7 @@ int main(void)
     tcase_add_test(tc, references_checked);
     tcase_add_test(tc, missing_file);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(suite)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "diag.h"
 #include "directory.h"
 #include "eval.h"
@@ -79,7 +80,7 @@ START_TEST(misses_are_reported)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("eval");
     TCase *tc = tcase_create("eval");
@@ -88,9 +89,7 @@ int main(void)
     tcase_add_test(tc, missing_file_is_an_error);
     tcase_add_test(tc, misses_are_reported);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(suite)

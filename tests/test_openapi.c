@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #ifndef WXAI_SOURCE_DIR
 #define WXAI_SOURCE_DIR "."
 #endif
@@ -574,11 +576,4 @@ static Suite *openapi_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(openapi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(openapi_suite)

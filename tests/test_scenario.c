@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "diag.h"
 #include "scenario.h"
 
@@ -347,7 +348,7 @@ START_TEST(rule_matching)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("scenario");
     TCase *tc = tcase_create("core");
@@ -360,9 +361,7 @@ int main(void)
     tcase_add_test(tc, respond_shapes);
     tcase_add_test(tc, rule_matching);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(suite)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "diag.h"
 #include "ytree.h"
 
@@ -235,7 +236,7 @@ START_TEST(file_errors)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
     Suite *s = suite_create("ytree");
     TCase *tc = tcase_create("core");
@@ -255,9 +256,7 @@ int main(void)
     tcase_add_test(tc, diag_caps_and_joins);
     tcase_add_test(tc, file_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(suite)

@@ -1,5 +1,6 @@
 #include "e2e.h"
 
+#include <check.h>
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "base64.h"
+#include "diag.h"
 #include "ident.h"
 #include "json.h"
 #include "sign.h"
@@ -245,4 +247,52 @@ int e2e_response_signed(const e2e_resp *r, const char *key)
     if (sign_response(key, strlen(key), ts, nonce, r->body, r->len, expected, sizeof expected))
         return 0;
     return sign_equal(expected, sig);
+}
+
+void mock_start_double(const char *bin, const char *mode, mock_proc *m)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl(bin, bin, "--mode", mode, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[256];
+    size_t n = 0;
+    while (n + 1 < sizeof line && read(fds[0], line + n, 1) == 1 && line[n] != '\n')
+        n++;
+    line[n] = '\0';
+    close(fds[0]);
+    cJSON *ev = cJSON_Parse(line);
+    ck_assert_ptr_nonnull(json_string(ev, "url"));
+    memset(m, 0, sizeof *m);
+    m->pid = pid;
+    snprintf(m->url, sizeof m->url, "%s", json_string(ev, "url"));
+    cJSON_Delete(ev);
+}
+
+void e2e_openapi_load(openapi **api)
+{
+    diag d;
+    ck_assert_int_eq(diag_init(&d, "openapi.yaml"), 0);
+    ck_assert_int_eq(openapi_load(e2e_src("fixtures/openapi.yaml"), &d, api), 0);
+    diag_free(&d);
+}
+
+void e2e_conforms(const openapi *api, const char *method, const char *path, const e2e_resp *r)
+{
+    jsonschema_error errs[4];
+    size_t n = 0;
+    char ct[96];
+    int rc = openapi_validate_response(api, method, path, (int)r->status,
+                                       e2e_header(r, "Content-Type", ct, sizeof ct), r->body,
+                                       r->len, errs, 4, &n);
+    ck_assert_msg(rc == 0, "%s %s %ld does not conform: %s (%s)", method, path, r->status,
+                  n ? errs[0].message : "?", n ? errs[0].instance_path : "");
 }

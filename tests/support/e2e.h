@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "openapi.h"
+
 typedef struct mock_proc {
     pid_t pid;
     int port;
@@ -33,6 +35,9 @@ int mock_start(const char *scenario, const char *const *extra_args, mock_proc *m
 int mock_stop(mock_proc *m);
 /* 1 if the mock process is still running. */
 int mock_alive(const mock_proc *m);
+/* Start bin --mode mode, a stand-in that prints wxai-mock's listening event first (the
+ * broken double in tests/doubles); asserts it did. Stop it with mock_stop. */
+void mock_start_double(const char *bin, const char *mode, mock_proc *m);
 
 /* Plain HTTP request. headers is a NULL-terminated list of "Name: value" (may be NULL). */
 int e2e_http(const mock_proc *m, const char *method, const char *path, const char *const *headers,
@@ -56,6 +61,11 @@ int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, con
                   const char *nonce, const char *content_type, e2e_resp *out);
 /* 1 if the response carries a valid Wechatpay signature under key. */
 int e2e_response_signed(const e2e_resp *r, const char *key);
+
+/* Load fixtures/openapi.yaml into *api (the caller frees it with openapi_free); asserts. */
+void e2e_openapi_load(openapi **api);
+/* Assert the response conforms to what api documents for method and path. */
+void e2e_conforms(const openapi *api, const char *method, const char *path, const e2e_resp *r);
 
 /* The default scenario's demo merchant and keys. */
 #define DEMO_MCHID "1900000109"
