@@ -58,7 +58,10 @@ __attribute__((format(printf, 4, 5))) static int report(lint *l, int rc, const c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(e->message, sizeof e->message, "%s at %s", msg, e->schema_path);
+    /* A long schema path is cut short: the message is for people, the path is in schema_path. */
+    if (snprintf(e->message, sizeof e->message, "%s at %s", msg, e->schema_path) >=
+        (int)sizeof e->message)
+        e->message[sizeof e->message - 1] = '\0';
     return rc;
 }
 
