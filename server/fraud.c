@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "json.h"
 #include "money.h"
 #include "server.h"
+#include "utf8.h"
 
 #define MODEL_NAME "wxpay-risk"
 #define MODEL_VERSION "2026.09"
@@ -215,14 +217,6 @@ static int bad(perr *e, const char *field, const char *issue)
     return -1;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static int is_int(const cJSON *v, double min, double max)
 {
     return cJSON_IsNumber(v) && v->valuedouble >= min && v->valuedouble <= max &&
@@ -349,7 +343,8 @@ static int parse_chat(perr *e, const cJSON *chat, fraud_input *in)
             return bad(e, f, "must be a string of 1 to 32 bytes (payer, payee, ...)");
         snprintf(f, sizeof f, "/chat/%zu/text", i);
         if (!cJSON_IsString(text)) return bad(e, f, "required: a string");
-        size_t n = utf8_chars(text->valuestring);
+        size_t n = utf8_count(text->valuestring);
+        if (n == SIZE_MAX) return bad(e, f, "must be valid UTF-8");
         if (n == 0 || n > CHAT_TEXT_MAX_CHARS) return bad(e, f, "must be 1 to 4000 characters");
         in->chat[in->nchat++] = text->valuestring;
     }

@@ -17,6 +17,7 @@
 #include "receipt.h"
 #include "server.h"
 #include "tokens.h"
+#include "utf8.h"
 
 #define TEXT_MAX_CHARS 4000
 #define CONFIRMATION_TTL_S 900
@@ -41,22 +42,6 @@ typedef struct request {
     size_t nattachments;
     char merged[TEXT_MAX_CHARS * 4 + 64]; /* text plus the order a receipt shows */
 } request;
-
-/* Characters in s, or SIZE_MAX when s is not UTF-8: counting lead bytes alone let one lead
- * byte and 20 KB of continuation bytes pass as 1 character, and the model then refused the
- * oversize text with a 500. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
-        int more = *p < 0x80 ? 0 : *p >= 0xC2 && *p < 0xE0 ? 1 : *p >= 0xE0 && *p < 0xF0 ? 2
-                               : *p >= 0xF0 && *p < 0xF5 ? 3 : -1;
-        if (more < 0) return SIZE_MAX;
-        for (p++; more > 0; more--, p++)
-            if ((*p & 0xC0) != 0x80) return SIZE_MAX;
-    }
-    return n;
-}
 
 /* A recognised receipt is read as its order: the order number joins the text so the model
  * resolves it like any order it is told about. Unreadable attachments cap the confidence. */
@@ -101,7 +86,7 @@ static int request_parse(http_req *req, const cJSON *body, request *r)
     if (!text && cJSON_GetArraySize(att) == 0)
         return http_param_error(req, "/text", "required (1 to 4000 characters) unless attachments are sent");
     if (text) {
-        size_t chars = utf8_chars(text->valuestring);
+        size_t chars = utf8_count(text->valuestring);
         if (chars == SIZE_MAX) return http_param_error(req, "/text", "must be valid UTF-8");
         if (chars == 0 || chars > TEXT_MAX_CHARS)
             return http_param_error(req, "/text", "must be 1 to 4000 characters");

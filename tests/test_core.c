@@ -12,6 +12,7 @@
 #include "rng.h"
 #include "token.h"
 #include "tokens.h"
+#include "utf8.h"
 
 START_TEST(rfc3339_round_trip)
 {
@@ -66,6 +67,19 @@ START_TEST(token_estimate_rule)
     ck_assert_int_eq(tokens_estimate("\xF0\x9F\x8D\xB2", 4), 1); /* one emoji */
     ck_assert_int_eq(tokens_estimate("\xFF\xFE", 2), 2);         /* invalid bytes */
     ck_assert_int_eq(tokens_estimate("\xE4\xB8", 2), 2);         /* truncated sequence */
+}
+END_TEST
+
+START_TEST(utf8_count_validates)
+{
+    ck_assert_uint_eq(utf8_count(""), 0);
+    ck_assert_uint_eq(utf8_count("tip"), 3);
+    ck_assert_uint_eq(utf8_count("\xE5\xB9\xB3\xE5\x88\x86"), 2);     /* 平分 */
+    ck_assert_uint_eq(utf8_count("\xF0\x9F\x8D\xB2!"), 2);              /* emoji + ! */
+    ck_assert_uint_eq(utf8_count("\xF0\x80\x80\x80\x80"), SIZE_MAX);   /* stray continuation */
+    ck_assert_uint_eq(utf8_count("\xC0\xAF"), SIZE_MAX);                 /* overlong lead */
+    ck_assert_uint_eq(utf8_count("\xE5\xB9"), SIZE_MAX);                 /* truncated */
+    ck_assert_uint_eq(utf8_count("pay \xFF coffee"), SIZE_MAX);
 }
 END_TEST
 
@@ -190,6 +204,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rfc3339_round_trip);
     tcase_add_test(tc, virtual_clock);
     tcase_add_test(tc, token_estimate_rule);
+    tcase_add_test(tc, utf8_count_validates);
     tcase_add_test(tc, json_guards);
     tcase_add_test(tc, rng_is_keyed_not_streamed);
     tcase_add_test(tc, access_token_claims);

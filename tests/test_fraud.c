@@ -176,6 +176,16 @@ START_TEST(parse)
     cJSON_Delete(j);
     free(in);
 
+    /* One lead byte and 6,000 continuation bytes: not one character, not UTF-8 at all. */
+    char *junk = malloc(6200);
+    int k = snprintf(junk, 6200, "{\"transaction\":{\"amount\":{\"total\":1},\"payer\":"
+                                 "{\"openid\":\"a\"},\"payee\":{\"openid\":\"b\"}},"
+                                 "\"chat\":[{\"text\":\"\xF0");
+    memset(junk + k, 0x80, 6000);
+    strcpy(junk + k + 6000, "\"}]}");
+    parse_fails(junk, "", "/chat/0/text");
+    free(junk);
+
     parse_fails("{\"transaction\":{\"amount\":{\"total\":\"5\"}}}", "/items/7",
                 "/items/7/transaction/amount/total");
     parse_fails("{\"transaction\":{\"amount\":{\"total\":1e16}}}", "", "/transaction/amount/total");
