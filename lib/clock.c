@@ -1,5 +1,7 @@
 #include "clock.h"
 
+#include <errno.h>
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,4 +138,13 @@ int clock_parse_rfc3339(const char *s, int64_t *unix_s, int *offset_s)
         days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - off;
     if (offset_s) *offset_s = off;
     return 0;
+}
+
+void clock_sleep_ms(double ms)
+{
+    if (!(ms > 0)) return;
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+                          .tv_nsec = (long)((ms - 1000.0 * (double)(time_t)(ms / 1000)) * 1e6)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }

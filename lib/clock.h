@@ -17,6 +17,9 @@ int64_t clock_now_s(void);
 int64_t clock_mono_ms(void);
 /* Monotonic microseconds, for latency measurements finer than a millisecond; never virtual. */
 int64_t clock_mono_us(void);
+/* Sleep ms real milliseconds (fractions kept; nothing for ms <= 0), resuming after signals.
+ * Synthetic latency is real time even on a virtual clock. */
+void clock_sleep_ms(double ms);
 /* Freeze the clock at ms (virtual time). */
 void clock_set_virtual(int64_t ms);
 /* Move a virtual clock forward by ms; on a real clock shifts it by ms. */

@@ -1,6 +1,8 @@
 #include "json.h"
 
 #include <math.h>
+#include <string.h>
+#include <strings.h>
 
 /* A pre-pass that tracks only strings and brackets: cheap, and it keeps
  * cJSON's recursion bounded by our limit rather than its compile-time one. */
@@ -91,4 +93,13 @@ double json_round(double v, int decimals)
 {
     double scale = pow(10.0, decimals);
     return round(v * scale) / scale;
+}
+
+int json_is_media_type(const char *content_type)
+{
+    if (!content_type) return 0;
+    size_t n = strcspn(content_type, ";");
+    while (n > 0 && content_type[n - 1] == ' ')
+        n--;
+    return n == 16 && strncasecmp(content_type, "application/json", 16) == 0;
 }

@@ -18,6 +18,8 @@ enum { JSON_OK = 0, JSON_ESYNTAX = -1, JSON_EDEPTH = -2, JSON_ENOMEM = -3 };
 /* Parse len bytes. On success *out is owned by the caller (cJSON_Delete).
  * On error returns JSON_E* with *err_offset at the offending byte. */
 int json_parse(const char *buf, size_t len, int max_depth, cJSON **out, size_t *err_offset);
+/* 1 if a Content-Type header value is application/json (parameters such as charset ignored). */
+int json_is_media_type(const char *content_type);
 /* Print compactly into a new string the caller frees. NULL on ENOMEM. */
 char *json_print(const cJSON *item);
 /* String value of obj[key], or NULL when absent or not a string (borrowed). */

@@ -516,15 +516,6 @@ typedef struct chat_request {
     int has_user;
 } chat_request;
 
-static int is_json_type(const char *ctype)
-{
-    if (!ctype) return 0;
-    size_t n = strcspn(ctype, ";");
-    while (n > 0 && ctype[n - 1] == ' ')
-        n--;
-    return n == 16 && strncasecmp(ctype, "application/json", 16) == 0;
-}
-
 static const char *type_name(const cJSON *v)
 {
     if (cJSON_IsString(v)) return "a string";
@@ -674,7 +665,7 @@ static int request_parse(http_req *req, const chat_config *cfg, cJSON **json, ch
 {
     size_t off = 0;
     char msg[256];
-    if (!is_json_type(http_header(req, "Content-Type")))
+    if (!json_is_media_type(http_header(req, "Content-Type")))
         return oai_error(req, 415, "invalid_request_error", NULL, NULL,
                          "Unsupported content type: send Content-Type: application/json.");
     int jr = json_parse(req->body ? req->body : "", req->body_len, JSON_MAX_DEPTH, json, &off);
@@ -998,15 +989,6 @@ static int send_fault(http_req *req, const scenario_rule *rule)
                      rule->error_code, NULL, "%s", rule->error_message);
 }
 
-static void sleep_ms(double ms)
-{
-    if (!(ms > 0)) return;
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-                          .tv_nsec = (long)((ms - 1000.0 * (double)(time_t)(ms / 1000)) * 1e6)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* The scenario engine's shaping of the chat endpoint: a global rate limit, faults and outages,
  * latency (slept here). API-key callers are no merchant, so per-merchant limits and faults
  * naming a merchant do not apply. Returns 0 to go on, or -1 once answered. */
@@ -1017,7 +999,7 @@ static int shape(http_req *req)
     if (!e || !req->er) return 0;
     uint64_t key = engine_request_key(e, NULL, req->ri->local_uri, req->body, req->body_len);
     engine_decide(e, ENDPOINT_CHAT_COMPLETIONS, -1, key, 0, req->er, &d);
-    sleep_ms(engine_delay_ms(e, req->er->delay_ms));
+    clock_sleep_ms(engine_delay_ms(e, req->er->delay_ms));
     if (d.action == ENGINE_RESET) {
         mg_disable_connection_keep_alive(req->conn);
         req->status = ENGINE_STATUS_RESET;

@@ -371,14 +371,6 @@ static int merchant_index(const http_req *req)
     return i >= 0 && (size_t)i < req->sc->nmerchants ? (int)i : -1;
 }
 
-static void sleep_ms(double ms)
-{
-    if (!(ms > 0)) return;
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(fmod(ms, 1000.0) * 1e6)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static int has_attachments(const http_req *req)
 {
     /* a cheap look: the multimodal latency only needs to know attachments were sent */
@@ -401,11 +393,11 @@ int engine_http_admit(http_req *req)
     switch (d.action) {
     case ENGINE_LIMITED:
     case ENGINE_ERROR:
-        sleep_ms(engine_delay_ms(e, er->delay_ms));
+        clock_sleep_ms(engine_delay_ms(e, er->delay_ms));
         http_error(req, d.status, d.code, d.message, NULL);
         return -1;
     case ENGINE_RESET:
-        sleep_ms(engine_delay_ms(e, er->delay_ms));
+        clock_sleep_ms(engine_delay_ms(e, er->delay_ms));
         mg_disable_connection_keep_alive(req->conn);
         req->status = ENGINE_STATUS_RESET;
         return -1;
@@ -413,7 +405,7 @@ int engine_http_admit(http_req *req)
         break;
     }
     req->truncate_body = d.truncate;
-    sleep_ms(engine_delay_ms(e, er->delay_ms));
+    clock_sleep_ms(engine_delay_ms(e, er->delay_ms));
     return 0;
 }
 

@@ -127,15 +127,6 @@ static const route *route_find(http_req *req)
     return NULL;
 }
 
-static int is_json_type(const char *ctype)
-{
-    if (!ctype) return 0;
-    size_t n = strcspn(ctype, ";");
-    while (n > 0 && ctype[n - 1] == ' ')
-        n--;
-    return n == 16 && strncasecmp(ctype, "application/json", 16) == 0;
-}
-
 static void serve(http_req *req, server *s)
 {
     const route *r = route_find(req);
@@ -167,7 +158,7 @@ static void serve(http_req *req, server *s)
     if (r->body == BODY_JSON) {
         size_t off = 0;
         char msg[128];
-        if (!is_json_type(http_header(req, "Content-Type"))) {
+        if (!json_is_media_type(http_header(req, "Content-Type"))) {
             http_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
                        "send Content-Type: application/json; charset=utf-8", NULL);
             return;
