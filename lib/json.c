@@ -91,8 +91,79 @@ cJSON *json_add_int(cJSON *obj, const char *key, int64_t v)
 
 double json_round(double v, int decimals)
 {
-    double scale = pow(10.0, decimals);
+    /* every answer rounds a few figures: a table, not pow() */
+    static const double scales[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double scale = decimals >= 0 && decimals < (int)(sizeof scales / sizeof *scales)
+                       ? scales[decimals]
+                       : pow(10.0, decimals);
     return round(v * scale) / scale;
+}
+
+/* 1 for the bytes cJSON escapes: control bytes, '"' and '\\' */
+/* clang-format off */
+static const unsigned char quote_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1,
+};
+/* clang-format on */
+
+size_t json_quoted_len(const char *s, size_t n)
+{
+    size_t len = n + 2;
+    for (const unsigned char *c = (const unsigned char *)s, *end = c + n; c < end; c++)
+        if (quote_special[*c]) len += *c && strchr("\"\\\b\f\n\r\t", *c) ? 1 : 5; /* \n, \u000b */
+    return len;
+}
+
+size_t json_quote(char *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *c = (const unsigned char *)s, *end = c + n;
+    char *o = out;
+    *o++ = '"';
+    while (c < end) {
+        /* copy the plain run in one go: most strings have nothing to escape */
+        const unsigned char *run = c;
+        while (c < end && !quote_special[*c])
+            c++;
+        memcpy(o, run, (size_t)(c - run));
+        o += c - run;
+        if (c == end) break;
+        *o++ = '\\';
+        switch (*c) {
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[*c >> 4];
+            *o++ = hex[*c & 15];
+        }
+        c++;
+    }
+    *o++ = '"';
+    return (size_t)(o - out);
 }
 
 int json_is_media_type(const char *content_type)

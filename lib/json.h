@@ -33,6 +33,13 @@ double json_num(const cJSON *obj, const char *key, double dflt);
 const cJSON *json_obj(const cJSON *obj, const char *key);
 /* Add an int64 (JSON numbers are doubles: exact up to 2^53). */
 cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
+/* Write s (n bytes) as a quoted JSON string in exactly the bytes cJSON prints (control
+ * bytes, '"' and '\\' escaped, everything else as is) into out, which has room for
+ * JSON_QUOTED_MAX(n) bytes. Returns the bytes written; nothing is NUL-terminated. */
+#define JSON_QUOTED_MAX(n) (6 * (n) + 2)
+size_t json_quote(char *out, const char *s, size_t n);
+/* The bytes json_quote writes for s (n bytes), quotes included. */
+size_t json_quoted_len(const char *s, size_t n);
 /* Round a double to `decimals` places for output so 0.91 does not print as 0.90999999. */
 double json_round(double v, int decimals);
 

@@ -311,6 +311,14 @@ int http_send(http_req *req, int status, const char *content_type, const char *b
     return 0;
 }
 
+void http_meter(http_req *req, int64_t input_tokens, int64_t output_tokens, int64_t cost_micros)
+{
+    req->meter.set = 1;
+    req->meter.input_tokens = input_tokens;
+    req->meter.output_tokens = output_tokens;
+    req->meter.cost_micros = cost_micros;
+}
+
 /* A compact printer producing exactly cJSON_PrintUnformatted's bytes into one
  * growing buffer: cJSON prints every number with sprintf (and each double a
  * second time through sscanf), which was 18 % of a scripted answer's
@@ -343,36 +351,10 @@ static void jb_put(jbuf *b, const char *s, size_t n)
 
 static void jb_str(jbuf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     if (!s) s = "";
     size_t n = strlen(s);
-    if (!jb_room(b, n * 6 + 2)) return;
-    char *o = b->p + b->len;
-    *o++ = '"';
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c >= 32 && *c != '"' && *c != '\\') {
-            *o++ = (char)*c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (*c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[*c >> 4];
-            *o++ = hex[*c & 15];
-        }
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
+    if (!jb_room(b, JSON_QUOTED_MAX(n))) return;
+    b->len += json_quote(b->p + b->len, s, n);
 }
 
 static void jb_num(jbuf *b, double d)
@@ -488,7 +470,15 @@ int http_send_json_text(http_req *req, int status, http_json *b)
     int rc = -1;
     if (!b->failed && b->p) {
         b->p[b->len] = '\0';
-        rc = http_send(req, status, "application/json; charset=utf-8", b->p, b->len);
+        /* the text is the copy exchange.c reads: handed over, not copied again */
+        if (b->len <= HTTP_RESP_KEEP_MAX && !req->resp_body) {
+            req->resp_body = b->p;
+            b->p = NULL;
+        }
+        const char *text = b->p ? b->p : req->resp_body;
+        rc = http_send(req, status, "application/json; charset=utf-8", text, b->len);
+    } else {
+        req->meter.set = 0; /* what was metered is not what goes out */
     }
     free(b->p);
     memset(b, 0, sizeof *b);
@@ -514,6 +504,7 @@ int http_error(http_req *req, int status, const char *code, const char *message,
 {
     cJSON *root = cJSON_CreateObject();
     int rc = -1;
+    req->meter.set = 0; /* an error bills nothing a handler metered before it failed */
     if (!root) goto out;
     if (path_has_prefix(req, "/v1/")) {
         /* OpenAI's shape: type is the broad class, code the specific one. */

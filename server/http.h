@@ -65,6 +65,12 @@ typedef struct http_req {
      * of each name, as mg_get_header gives); before that scan http_header asks CivetWeb */
     const char *hdr[HTTP_HDR_COUNT];
     int hdr_scanned;
+    /* usage and cost of the answer, when the handler that wrote it says so (http_meter):
+     * exchange.c then need not scan the answer to find them */
+    struct {
+        int set;
+        int64_t input_tokens, output_tokens, cost_micros;
+    } meter;
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };
@@ -81,6 +87,10 @@ const char *http_header(const http_req *req, const char *name);
 /* Queue a response header for the next send; silently refused past the cap. */
 void http_add_header(http_req *req, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Tell exchange.c the usage and cost written into the answer about to be sent, and that
+ * the answer is one line of JSON (as the http_json_* writer prints it) with no
+ * explanation_expires_at to expire: the journal takes it as it is, unscanned. */
+void http_meter(http_req *req, int64_t input_tokens, int64_t output_tokens, int64_t cost_micros);
 /* Send status with body (may be NULL) and queued headers. Returns 0 or -1. */
 int http_send(http_req *req, int status, const char *content_type, const char *body, size_t len);
 /* Send a JSON value (not consumed). Returns 0 or -1. */

@@ -12,10 +12,15 @@
 
 #define ID_PREFIX_MAX 96
 
+/* A ring record is kept as built, "{...}" without its id and at_ms, which are
+ * written in front of it when the ring is read: the record then needs no
+ * second copy on the way in. */
 typedef struct entry {
-    char *line; /* one JSON object, no newline */
+    char *rec; /* one JSON object, no newline */
     size_t len;
-    int64_t expl_expires_s; /* earliest explanation expiry in the line, INT64_MAX if none */
+    uint64_t seq;
+    int64_t at_ms;
+    int64_t expl_expires_s; /* earliest explanation expiry in rec, INT64_MAX if none */
 } entry;
 
 struct journal {
@@ -57,8 +62,8 @@ fail:
 static void evict_oldest(journal *j)
 {
     entry *e = &j->ring[j->head];
-    j->bytes -= e->len;
-    free(e->line);
+    j->bytes -= e->len + ID_PREFIX_MAX;
+    free(e->rec);
     memset(e, 0, sizeof *e);
     j->head = (j->head + 1) % j->capacity;
     j->count--;
@@ -205,17 +210,19 @@ static void write_file(journal *j, const char *prefix, const char *rest)
     }
 }
 
-/* Take line (len bytes) into the ring, evicting as the caps require (under the lock). */
-static void push_line(journal *j, char *line, size_t len, int64_t expl_s)
+/* Take rec (len bytes) into the ring, evicting as the caps require (under the lock). */
+static void push_rec(journal *j, char *rec, size_t len, uint64_t seq, int64_t at_ms, int64_t expl_s)
 {
     if (j->count == j->capacity) evict_oldest(j);
-    while (j->count && j->bytes + len > JOURNAL_RING_BYTES)
+    while (j->count && j->bytes + len + ID_PREFIX_MAX > JOURNAL_RING_BYTES)
         evict_oldest(j);
     entry *e = &j->ring[(j->head + j->count) % j->capacity];
-    e->line = line;
+    e->rec = rec;
     e->len = len;
+    e->seq = seq;
+    e->at_ms = at_ms;
     e->expl_expires_s = expl_s;
-    j->bytes += e->len;
+    j->bytes += e->len + ID_PREFIX_MAX;
     j->count++;
 }
 
@@ -257,33 +264,37 @@ static size_t fmt_int(char *out, int64_t v, int width)
 /* A string the way cJSON prints one. */
 static void lb_str(lbuf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    lb_put(b, "\"", 1);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        const unsigned char *run = c;
-        while (*c >= 32 && *c != '"' && *c != '\\')
-            c++;
-        lb_put(b, (const char *)run, (size_t)(c - run));
-        if (!*c) break;
-        char esc[6] = {'\\', 0};
-        size_t n = 2;
-        switch (*c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[*c >> 4];
-            esc[5] = hex[*c & 15];
-            n = 6;
-        }
-        lb_put(b, esc, n);
+    size_t n = strlen(s);
+    if (b->len + JSON_QUOTED_MAX(n) <= b->cap) { /* room for the worst: no need to measure */
+        b->len += json_quote(b->p + b->len, s, n);
+        return;
     }
-    lb_put(b, "\"", 1);
+    size_t need = json_quoted_len(s, n);
+    if (b->len + need <= b->cap) json_quote(b->p + b->len, s, n);
+    b->len += need; /* over the cap it is only counted, as lb_put counts */
+}
+
+/* {"id":"r-%04" PRIu64 "","at_ms":%" PRId64 ",", without snprintf; returns its length */
+static size_t fmt_prefix(char *out, uint64_t seq, int64_t at_ms)
+{
+    char *q = out;
+    memcpy(q, "{\"id\":\"r-", 9);
+    q += 9;
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + seq % 10);
+        seq /= 10;
+    } while (seq);
+    while (n < 4)
+        digits[n++] = '0';
+    while (n)
+        *q++ = digits[--n];
+    memcpy(q, "\",\"at_ms\":", 10);
+    q += 10;
+    q += fmt_int(q, at_ms, 1);
+    *q++ = ',';
+    return (size_t)(q - out);
 }
 
 static void lb_int(lbuf *b, int64_t v)
@@ -297,15 +308,9 @@ static size_t slen(const char *s)
     return s ? strlen(s) : 0;
 }
 
-static char *build_direct(const journal_exchange *x)
+static char *build_direct_in(const journal_exchange *x, size_t body, size_t resp, size_t cap)
 {
-    size_t body = x->body && x->body_len ? x->body_len : 0;
-    size_t resp = x->response_verbatim ? strlen(x->response_text) : 0;
-    /* a string escaped by cJSON is at most 6 times its length */
-    size_t strings = slen(x->merchant) + slen(x->endpoint) + slen(x->method) + slen(x->path) +
-                     slen(x->idempotency_key);
-    if (body + resp + strings > JOURNAL_RING_LINE_MAX) return NULL;
-    lbuf b = {.cap = body + resp + 6 * strings + 256};
+    lbuf b = {.cap = cap};
     if (!(b.p = malloc(b.cap + 1))) return NULL;
     lb_lit(&b, "{");
     if (x->merchant) {
@@ -338,12 +343,28 @@ static char *build_direct(const journal_exchange *x)
         lb_int(&b, (int64_t)x->response_len);
     }
     lb_lit(&b, "}}");
-    if (b.len > b.cap || b.len > JOURNAL_RING_LINE_MAX) { /* cannot happen: the cap is a bound */
+    if (b.len > b.cap || b.len > JOURNAL_RING_LINE_MAX) {
         free(b.p);
         return NULL;
     }
     b.p[b.len] = '\0';
     return b.p;
+}
+
+static char *build_direct(const journal_exchange *x)
+{
+    size_t body = x->body && x->body_len ? x->body_len : 0;
+    size_t resp = x->response_verbatim ? strlen(x->response_text) : 0;
+    size_t strings = slen(x->merchant) + slen(x->endpoint) + slen(x->method) + slen(x->path) +
+                     slen(x->idempotency_key);
+    if (body + resp + strings > JOURNAL_RING_LINE_MAX) return NULL;
+    /* The ring keeps this buffer: it is sized to the escaped strings exactly, plus
+     * the fixed text around them. */
+    size_t quoted = 0;
+    const char *const str[] = {x->merchant, x->endpoint, x->method, x->path, x->idempotency_key};
+    for (size_t i = 0; i < sizeof str / sizeof *str; i++)
+        if (str[i]) quoted += json_quoted_len(str[i], strlen(str[i]));
+    return build_direct_in(x, body, resp, body + resp + quoted + 256);
 }
 
 int journal_add(journal *j, const journal_exchange *x)
@@ -369,56 +390,32 @@ int journal_add(journal *j, const journal_exchange *x)
             goto out;
     }
 
-    /* All 32 workers queue on this lock: nothing is allocated or freed under it. */
-    const char *rest = (small ? small : full) + 1;
-    size_t rlen = strlen(rest);
-    char *line = j->capacity ? malloc(ID_PREFIX_MAX + rlen + 1) : NULL;
+    /* All 32 workers queue on this lock: nothing is allocated or freed under it
+     * (but for records evicted by the byte cap). */
+    char **keep = small ? &small : &full; /* what the ring takes */
+    size_t klen = strlen(*keep);
     char *evicted = NULL;
     pthread_mutex_lock(&j->lock);
     int64_t now = clock_mono_ms();
     if (j->base_ms < 0) j->base_ms = now;
     j->seq++;
-    /* {"id":"r-%04" PRIu64 "","at_ms":%" PRId64 ",", without snprintf */
-    int plen;
-    {
-        char *q = prefix;
-        memcpy(q, "{\"id\":\"r-", 9);
-        q += 9;
-        char digits[24];
-        uint64_t seq = j->seq;
-        size_t n = 0;
-        do {
-            digits[n++] = (char)('0' + seq % 10);
-            seq /= 10;
-        } while (seq);
-        while (n < 4)
-            digits[n++] = '0';
-        while (n)
-            *q++ = digits[--n];
-        memcpy(q, "\",\"at_ms\":", 10);
-        q += 10;
-        q += fmt_int(q, now - j->base_ms, 1);
-        *q++ = ',';
-        *q = '\0';
-        plen = (int)(q - prefix);
+    if (j->file) {
+        size_t plen = fmt_prefix(prefix, j->seq, now - j->base_ms);
+        prefix[plen] = '\0';
+        /* `full` is an object, "{...}": its fields follow the prefix's. */
+        write_file(j, prefix, full + 1);
     }
-    /* `full` is an object, "{...}": its fields follow the prefix's. */
-    write_file(j, prefix, full + 1);
-    if (line && plen > 0 && (size_t)plen < sizeof prefix &&
-        (size_t)plen + rlen <= JOURNAL_RING_BYTES) {
-        memcpy(line, prefix, (size_t)plen);
-        memcpy(line + plen, rest, rlen + 1);
+    if (j->capacity && klen + ID_PREFIX_MAX <= JOURNAL_RING_BYTES) {
         if (j->count == j->capacity) {
-            evicted = j->ring[j->head].line;
-            j->ring[j->head].line = NULL;
+            evicted = j->ring[j->head].rec;
+            j->ring[j->head].rec = NULL;
             evict_oldest(j);
         }
-        push_line(j, line, (size_t)plen + rlen, expl_s);
-        line = NULL;
+        push_rec(j, *keep, klen, j->seq, now - j->base_ms, expl_s);
+        *keep = NULL;
     }
     pthread_mutex_unlock(&j->lock);
     free(evicted);
-    free(line);
     rc = 0;
 out:
     cJSON_Delete(rec);
@@ -428,20 +425,20 @@ out:
     return rc;
 }
 
-/* Rewrite a ring line whose explanations have expired (under the lock). */
+/* Rewrite a ring record whose explanations have expired (under the lock). */
 static void expire(entry *e, int64_t now_s)
 {
     cJSON *v = NULL;
     size_t off;
-    if (json_parse(e->line, e->len, JSON_MAX_DEPTH + 8, &v, &off) != JSON_OK) return;
+    if (json_parse(e->rec, e->len, JSON_MAX_DEPTH + 8, &v, &off) != JSON_OK) return;
     int64_t next = INT64_MAX;
     journal_strip_expired(v, now_s, &next);
-    char *line = json_print(v);
+    char *rec = json_print(v);
     cJSON_Delete(v);
-    if (!line) return;
-    free(e->line);
-    e->line = line;
-    e->len = strlen(line);
+    if (!rec) return;
+    free(e->rec);
+    e->rec = rec;
+    e->len = strlen(rec);
     e->expl_expires_s = next;
 }
 
@@ -456,7 +453,7 @@ int journal_dump(journal *j, int64_t now_s, char **out, size_t *len)
             j->bytes = j->bytes - before + e->len;
         }
     }
-    size_t total = j->bytes + j->count + 1;
+    size_t total = j->bytes + j->count + 1; /* bytes holds ID_PREFIX_MAX per record */
     char *buf = malloc(total);
     if (!buf) {
         pthread_mutex_unlock(&j->lock);
@@ -465,8 +462,9 @@ int journal_dump(journal *j, int64_t now_s, char **out, size_t *len)
     size_t n = 0;
     for (size_t i = 0; i < j->count; i++) {
         entry *e = &j->ring[(j->head + i) % j->capacity];
-        memcpy(buf + n, e->line, e->len);
-        n += e->len;
+        n += fmt_prefix(buf + n, e->seq, e->at_ms);
+        memcpy(buf + n, e->rec + 1, e->len - 1); /* "{" is the prefix's */
+        n += e->len - 1;
         buf[n++] = '\n';
     }
     buf[n] = '\0';

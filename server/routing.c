@@ -239,6 +239,7 @@ static void write_usage_cost(http_req *req, http_json *b, const request *r, int6
     http_json_lit(b, ",\"currency\":");
     http_json_str(b, p->currency);
     http_json_lit(b, "}");
+    http_meter(req, in_tokens, out_tokens, cost);
 }
 
 /* 200: ready, fallback or pending_review. intent is not consumed (it may be a scenario

@@ -1,5 +1,8 @@
-/* clock, tokens, json, rng, access tokens, nonce cache, clarification store. */
+/* clock, tokens, json (and the http_json writer), rng, access tokens, nonce cache,
+ * clarification store. */
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +10,7 @@
 #include "check_main.h"
 #include "clarify.h"
 #include "clock.h"
+#include "http.h"
 #include "json.h"
 #include "nonce.h"
 #include "rng.h"
@@ -101,6 +105,114 @@ START_TEST(json_guards)
     ck_assert_int_eq(json_parse("[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]", 39, 32, &j, &off),
                      JSON_OK); /* brackets inside strings do not count */
     cJSON_Delete(j);
+}
+END_TEST
+
+/* cJSON's own printing of s as a string value, quotes included (a new string). */
+static char *cjson_quoted(const char *s)
+{
+    cJSON *v = cJSON_CreateString(s);
+    char *out = cJSON_PrintUnformatted(v);
+    cJSON_Delete(v);
+    return out;
+}
+
+START_TEST(json_quote_is_cjsons)
+{
+    char in[64], out[JSON_QUOTED_MAX(sizeof in) + 1];
+    for (int c = 1; c < 256; c++) { /* every byte, alone and between plain text */
+        snprintf(in, sizeof in, "a%cb", c);
+        char *want = cjson_quoted(in);
+        size_t n = json_quote(out, in, strlen(in));
+        out[n] = '\0';
+        ck_assert_str_eq(out, want);
+        ck_assert_uint_eq(json_quoted_len(in, strlen(in)), n);
+        free(want);
+    }
+    uint64_t x = 20261204;
+    for (int i = 0; i < 20000; i++) { /* random strings, mostly plain, some control bytes */
+        size_t len = (size_t)(i % (int)(sizeof in - 1));
+        for (size_t k = 0; k < len; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned b = (unsigned)(x >> 56);
+            in[k] = (char)(b < 16   ? 1 + b % 31
+                           : b < 32 ? (unsigned char)"\"\\"[b & 1]
+                                    : 32 + b % 223);
+        }
+        in[len] = '\0';
+        char *want = cjson_quoted(in);
+        size_t n = json_quote(out, in, len);
+        out[n] = '\0';
+        ck_assert_str_eq(out, want);
+        ck_assert_uint_eq(json_quoted_len(in, len), n);
+        free(want);
+    }
+}
+END_TEST
+
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+    return *x >> 33;
+}
+
+/* A random tree of the shapes answers carry: strings with escapes, integers,
+ * short decimals, doubles of every size, booleans, null, nesting. */
+static cJSON *random_tree(uint64_t *x, int depth)
+{
+    static const double samples[] = {
+        0,    -0.0,    0.85,   0.97, 0.8499, 1e-5, 123456789012345.0, 1e15, 1e21, 3.14159265358979,
+        -2.5, 1.0 / 3, 1e-300, 4e9};
+    switch (lcg(x) % (depth > 3 ? 4 : 6)) {
+    case 0:
+        return cJSON_CreateNumber(samples[lcg(x) % (sizeof samples / sizeof *samples)]);
+    case 1:
+        return cJSON_CreateNumber((double)(int64_t)(lcg(x) % 2000000) - 1000000);
+    case 2: {
+        char s[24];
+        size_t n = lcg(x) % (sizeof s - 1);
+        for (size_t i = 0; i < n; i++)
+            s[i] = lcg(x) % 8 == 0 ? "\n\"\\\x01\t/"[lcg(x) % 6] : (char)('a' + lcg(x) % 26);
+        s[n] = '\0';
+        return cJSON_CreateString(s);
+    }
+    case 3:
+        return lcg(x) % 3 ? cJSON_CreateBool((int)(lcg(x) & 1)) : cJSON_CreateNull();
+    case 4: {
+        cJSON *a = cJSON_CreateArray();
+        for (int i = (int)(lcg(x) % 4); i > 0; i--)
+            cJSON_AddItemToArray(a, random_tree(x, depth + 1));
+        return a;
+    }
+    default: {
+        cJSON *o = cJSON_CreateObject();
+        for (int i = (int)(lcg(x) % 4); i > 0; i--) {
+            char key[8];
+            snprintf(key, sizeof key, "k%d\t", i);
+            cJSON_AddItemToObject(o, key, random_tree(x, depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+START_TEST(http_json_is_cjsons)
+{
+    uint64_t x = 42;
+    for (int i = 0; i < 5000; i++) {
+        cJSON *t = random_tree(&x, 0);
+        char *want = cJSON_PrintUnformatted(t);
+        http_json b = {0};
+        http_json_value(&b, t);
+        ck_assert(!b.failed);
+        ck_assert_uint_eq(b.len, strlen(want));
+        ck_assert(memcmp(b.p, want, b.len) == 0);
+        free(b.p);
+        free(want);
+        cJSON_Delete(t);
+    }
+    for (int d = 0; d < 10; d++) /* the rounding table agrees with pow() */
+        ck_assert(json_round(0.123456789123, d) == round(0.123456789123 * pow(10, d)) / pow(10, d));
 }
 END_TEST
 
@@ -206,6 +318,8 @@ static Suite *suite(void)
     tcase_add_test(tc, token_estimate_rule);
     tcase_add_test(tc, utf8_count_validates);
     tcase_add_test(tc, json_guards);
+    tcase_add_test(tc, json_quote_is_cjsons);
+    tcase_add_test(tc, http_json_is_cjsons);
     tcase_add_test(tc, rng_is_keyed_not_streamed);
     tcase_add_test(tc, access_token_claims);
     tcase_add_test(tc, nonce_replay_window);
