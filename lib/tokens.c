@@ -1,6 +1,9 @@
 #include "tokens.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 /* Decode one UTF-8 code point at p (n bytes left); returns its length, or 1
  * with *cp = 0xFFFD for an invalid byte. */
@@ -53,4 +56,42 @@ int64_t tokens_estimate(const char *text, size_t len)
         tokens++;
     }
     return tokens;
+}
+
+/* Output tokens of a JSON answer: the tokens of its keys and values, as if
+ * the model had written them out, so punctuation of the envelope is free. */
+int64_t tokens_of_json(const cJSON *v)
+{
+    if (!v) return 0;
+    return (v->string ? tokens_estimate(v->string, strlen(v->string)) : 0) +
+           tokens_of_json_value(v);
+}
+
+int64_t tokens_of_json_value(const cJSON *v)
+{
+    char num[32];
+    int64_t n = 0;
+    if (cJSON_IsString(v)) return n + tokens_estimate(v->valuestring, strlen(v->valuestring));
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        int len;
+        if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+            /* what "%.15g" prints for an integer of at most 15 digits, without snprintf */
+            char *e = num + sizeof num, *o = e;
+            long long i = (long long)d;
+            unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+            do {
+                *--o = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (i < 0) *--o = '-';
+            return n + tokens_estimate(o, (size_t)(e - o));
+        }
+        len = snprintf(num, sizeof num, "%.15g", d);
+        return n + tokens_estimate(num, len > 0 ? (size_t)len : 0);
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) return n + 1;
+    for (const cJSON *c = v->child; c; c = c->next)
+        n += tokens_of_json(c);
+    return n;
 }

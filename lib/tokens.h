@@ -12,7 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 /* Token estimate of len bytes of UTF-8 text. */
 int64_t tokens_estimate(const char *text, size_t len);
+/* Tokens of a JSON answer's member v: its key (when it has one) and its value; keys and
+ * values are text, numbers as "%.15g" prints them, true/false/null one token each, and
+ * the punctuation around them is free. */
+int64_t tokens_of_json(const cJSON *v);
+/* tokens_of_json without v's own key. */
+int64_t tokens_of_json_value(const cJSON *v);
 
 #endif

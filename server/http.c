@@ -445,9 +445,9 @@ static void jb_value(jbuf *b, const cJSON *item)
     }
 }
 
-void http_json_lit(http_json *b, const char *s)
+void http_json_put(http_json *b, const char *s, size_t n)
 {
-    jb_put(b, s, strlen(s));
+    jb_put(b, s, n);
 }
 
 void http_json_str(http_json *b, const char *s)

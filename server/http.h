@@ -103,7 +103,9 @@ typedef struct http_json {
     size_t len, cap;
     int failed;
 } http_json;
-void http_json_lit(http_json *b, const char *s);    /* as is: punctuation and keys */
+void http_json_put(http_json *b, const char *s, size_t n); /* n bytes as they are */
+/* a string literal as it is (punctuation and keys), its length known at compile time */
+#define http_json_lit(b, lit) http_json_put((b), "" lit, sizeof(lit) - 1)
 void http_json_str(http_json *b, const char *s);    /* a string value; NULL prints "" */
 void http_json_num(http_json *b, double d);         /* a number, as cJSON prints it */
 void http_json_value(http_json *b, const cJSON *v); /* a tree, as cJSON prints it */

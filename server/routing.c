@@ -148,45 +148,6 @@ static void add_usage_cost(http_req *req, cJSON *root, const request *r, int64_t
     cJSON_AddStringToObject(c, "currency", p->currency);
 }
 
-/* Output tokens of a JSON answer: the tokens of its keys and values, as if
- * the model had written them out, so punctuation of the envelope is free. */
-static int64_t tokens_of_value(const cJSON *v);
-
-static int64_t tokens_of_json(const cJSON *v)
-{
-    if (!v) return 0;
-    return (v->string ? tokens_estimate(v->string, strlen(v->string)) : 0) + tokens_of_value(v);
-}
-
-/* tokens_of_json without v's own key */
-static int64_t tokens_of_value(const cJSON *v)
-{
-    char num[32];
-    int64_t n = 0;
-    if (cJSON_IsString(v)) return n + tokens_estimate(v->valuestring, strlen(v->valuestring));
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        int len;
-        if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
-            /* what "%.15g" prints for an integer of at most 15 digits, without snprintf */
-            char *e = num + sizeof num, *o = e;
-            long long i = (long long)d;
-            unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
-            do {
-                *--o = (char)('0' + u % 10);
-                u /= 10;
-            } while (u);
-            if (i < 0) *--o = '-';
-            return n + tokens_estimate(o, (size_t)(e - o));
-        }
-        len = snprintf(num, sizeof num, "%.15g", d);
-        return n + tokens_estimate(num, len > 0 ? (size_t)len : 0);
-    }
-    if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) return n + 1;
-    for (const cJSON *c = v->child; c; c = c->next) n += tokens_of_json(c);
-    return n;
-}
-
 static int format_time(int64_t unix_s, char *out, size_t cap)
 {
     /* every answer formats "now + TTL": once a second per thread is enough */
@@ -246,7 +207,8 @@ static void write_usage_cost(http_req *req, http_json *b, const request *r, int6
  * rule's own). The answer is written as text, in the bytes a cJSON tree of it would
  * print: building the tree was ~60 mallocs and frees per answer. */
 static int send_result(http_req *req, const request *r, const cJSON *intent, double confidence,
-                       int64_t total, const char *category, const char *review_reason)
+                       int64_t total, const char *category, const char *review_reason,
+                       const scenario_rule *scripted)
 {
     const scenario *sc = req->sc;
     char id[40], ctk[40], reason[160], expires[40];
@@ -278,10 +240,14 @@ static int send_result(http_req *req, const request *r, const cJSON *intent, dou
     http_json_lit(&b, ",\"threshold\":");
     http_json_num(&b, json_round(r->threshold, 4));
     int64_t out_tokens = 0;
-    if (intent) {
+    if (scripted && scripted->intent_text) { /* the rule's intent, printed at load */
+        http_json_lit(&b, ",\"intent\":");
+        http_json_put(&b, scripted->intent_text, strlen(scripted->intent_text));
+        out_tokens = scripted->intent_tokens;
+    } else if (intent) {
         http_json_lit(&b, ",\"intent\":");
         http_json_value(&b, intent);
-        out_tokens = tokens_estimate("intent", 6) + tokens_of_value(intent);
+        out_tokens = tokens_estimate("intent", 6) + tokens_of_json_value(intent);
     }
     /* The intent (and its token, when ready) stays valid for the same time. */
     if (strcmp(status, "ready") == 0) {
@@ -455,7 +421,7 @@ static int run_model(http_req *req, const request *r, clarify_entry *e, const cJ
     if (e->id[0]) clarify_remove(server_clarifications(req->srv), e->id);
     cJSON *intent = intent_to_json(res);
     rc = send_result(req, r, intent, confidence, res->has_amount ? res->total : 0, res->category,
-                     rule ? rule->review_reason : NULL);
+                     rule ? rule->review_reason : NULL, NULL);
     cJSON_Delete(intent);
 out:
     free(res);
@@ -468,9 +434,10 @@ static int send_rule_intent(http_req *req, const request *r, const scenario_rule
     const cJSON *amount = cJSON_GetObjectItemCaseSensitive(rule->intent, "amount");
     const cJSON *total = cJSON_GetObjectItemCaseSensitive(amount, "total");
     const char *category = json_string(rule->intent, "category");
-    return send_result(req, r, rule->intent, rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
+    return send_result(req, r, rule->intent,
+                       rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
                        cJSON_IsNumber(total) ? (int64_t)total->valuedouble : 0, category,
-                       rule->review_reason);
+                       rule->review_reason, rule);
 }
 
 int routing_create(http_req *req, const cJSON *body)

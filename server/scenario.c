@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "chat.h"
+#include "json.h"
+#include "tokens.h"
 #include "yfield.h"
 #include "ytree.h"
 
@@ -395,7 +397,10 @@ static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, s
     yfield_pathf(p, "%s.intent", path);
     if (intent && yfield_is_map(c, intent, p)) {
         r->intent = ytree_to_json(intent);
-        if (!r->intent) c->oom = 1;
+        if (r->intent && (r->intent_text = json_print(r->intent)))
+            r->intent_tokens = tokens_estimate("intent", 6) + tokens_of_json_value(r->intent);
+        else
+            c->oom = 1;
     }
     yfield_pathf(p, "%s.confidence", path);
     if (conf) {
@@ -688,6 +693,7 @@ void scenario_free(scenario *sc)
         free(r->payer);
         free(r->payee);
         cJSON_Delete(r->intent);
+        free(r->intent_text);
         for (size_t q = 0; q < r->nquestions; q++) {
             free(r->questions[q].id);
             free(r->questions[q].text);

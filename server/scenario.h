@@ -95,6 +95,10 @@ typedef struct scenario_rule {
     char *payee;    /* match.payee: payee openid (fraud_score), or NULL */
     /* respond: exactly one kind */
     cJSON *intent; /* respond.intent: a fixed intent object (owned), or NULL */
+    /* intent printed as the answer carries it and its output tokens, worked out once at
+     * load rather than on every answer (owned; NULL and 0 without intent) */
+    char *intent_text;
+    int64_t intent_tokens;
     int has_confidence;
     double confidence; /* respond.confidence, with or without intent */
     scenario_question questions[SCENARIO_MAX_QUESTIONS]; /* respond.clarify */

@@ -213,6 +213,25 @@ START_TEST(unknown_and_expired_clarification)
 }
 END_TEST
 
+/* A scripted intent goes out as the scenario wrote it, and is billed for it: the rule's
+ * intent is printed and counted once at load, so this pins both to the documented rule. */
+START_TEST(scripted_intent_as_written_and_billed)
+{
+    e2e_resp r;
+    post("/v3/ai/order-routing", "{\"text\":\"my usual coffee\"}", &r);
+    ck_assert_int_eq(r.status, 200);
+    char *intent = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "intent"));
+    ck_assert_str_eq(intent, "{\"type\":\"pay\",\"amount\":{\"total\":3200,\"currency\":\"CNY\"}}");
+    free(intent);
+    /* letters ceil(n/4), digits ceil(n/3): "my usual coffee" 1+2+2 = 5 in; out: intent 2,
+     * type 1, pay 1, amount 2, total 2, 3200 2, currency 2, CNY 1 = 13 */
+    const cJSON *usage = cJSON_GetObjectItem(r.json, "usage");
+    ck_assert_int_eq((int)cJSON_GetObjectItem(usage, "input_tokens")->valuedouble, 5);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(usage, "output_tokens")->valuedouble, 13);
+    e2e_resp_free(&r);
+}
+END_TEST
+
 START_TEST(fallback_below_threshold)
 {
     e2e_resp r;
@@ -378,6 +397,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup_e2e, teardown);
     tcase_add_test(tc, partial_answers_and_wrong_answers);
     tcase_add_test(tc, unknown_and_expired_clarification);
+    tcase_add_test(tc, scripted_intent_as_written_and_billed);
     tcase_add_test(tc, fallback_below_threshold);
     tcase_add_test(tc, review_holds);
     tcase_add_test(tc, scripted_error);
