@@ -13,29 +13,78 @@ void client_exchange_clear(exchange *ex)
 {
     if (!ex) return;
     if (ex->easy) curl_easy_cleanup(ex->easy);
-    curl_slist_free_all(ex->hlist);
     free(ex->body);
     free(ex->resp);
     cJSON_Delete(ex->json);
     memset(ex, 0, sizeof *ex);
 }
 
-int client_exchange_init(exchange *ex, const char *base, const char *method, const char *path,
-                         const char *body, size_t len)
+/* Forget the request and response but keep the easy handle: what client_exchange_clear
+ * leaves, without rewriting the ~10 KB of fixed fields (only their first bytes are read). */
+static void exchange_reset(exchange *ex)
 {
-    client_exchange_clear(ex);
-    if (strlen(path) >= sizeof ex->path) return -1;
-    snprintf(ex->method, sizeof ex->method, "%s", method);
-    snprintf(ex->path, sizeof ex->path, "%s", path);
-    if ((size_t)snprintf(ex->url, sizeof ex->url, "%s%s", base, path) >= sizeof ex->url) return -1;
+    free(ex->body);
+    ex->body = NULL;
+    ex->body_len = 0;
+    free(ex->resp);
+    ex->resp = NULL;
+    ex->resp_len = ex->resp_bytes = 0;
+    ex->resp_truncated = 0;
+    cJSON_Delete(ex->json);
+    ex->json = NULL;
+    ex->method[0] = ex->url[0] = ex->path[0] = '\0';
+    ex->nheaders = 0;
+    ex->status = 0;
+    ex->curl_code = CURLE_OK;
+    ex->error[0] = ex->content_type[0] = ex->request_id[0] = ex->x_request_id[0] = '\0';
+    ex->location[0] = ex->retry_after[0] = ex->wp_timestamp[0] = ex->wp_nonce[0] = '\0';
+    ex->wp_serial[0] = ex->wp_signature[0] = '\0';
+    ex->intended_us = ex->sent_us = ex->done_us = 0;
+}
+
+/* n bytes of s into dst[cap] as snprintf("%s") would put them: cut short, terminated. */
+static void copy_cut(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+int client_exchange_init_take(exchange *ex, const char *base, const char *method, const char *path,
+                              char *body, size_t len)
+{
+    exchange_reset(ex);
+    size_t plen = strlen(path), blen = strlen(base);
+    if (plen >= sizeof ex->path) goto fail;
+    copy_cut(ex->method, sizeof ex->method, method, strlen(method));
+    memcpy(ex->path, path, plen + 1);
+    copy_cut(ex->url, sizeof ex->url, base, blen);
+    if (blen < sizeof ex->url) copy_cut(ex->url + blen, sizeof ex->url - blen, path, plen);
+    if (blen + plen >= sizeof ex->url) goto fail;
     if (body) {
-        ex->body = malloc(len + 1);
-        if (!ex->body) return -1;
-        memcpy(ex->body, body, len);
-        ex->body[len] = '\0';
+        ex->body = body;
         ex->body_len = len;
     }
     return 0;
+fail:
+    free(body);
+    return -1;
+}
+
+int client_exchange_init(exchange *ex, const char *base, const char *method, const char *path,
+                         const char *body, size_t len)
+{
+    char *copy = NULL;
+    if (body) {
+        copy = malloc(len + 1);
+        if (!copy) {
+            exchange_reset(ex);
+            return -1;
+        }
+        memcpy(copy, body, len);
+        copy[len] = '\0';
+    }
+    return client_exchange_init_take(ex, base, method, path, copy, len);
 }
 
 int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
@@ -48,6 +97,22 @@ int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
     int m = vsnprintf(h + n, CLIENT_HEADER_MAX - (size_t)n, fmt, ap);
     va_end(ap);
     if (n + m >= CLIENT_HEADER_MAX) return -1;
+    ex->nheaders++;
+    return 0;
+}
+
+int client_add_header_str(exchange *ex, const char *name, const char *value1, const char *value2)
+{
+    if (ex->nheaders >= CLIENT_MAX_HEADERS) return -1;
+    size_t nn = strlen(name), n1 = strlen(value1), n2 = value2 ? strlen(value2) : 0;
+    if (nn + 2 + n1 + n2 >= CLIENT_HEADER_MAX) return -1;
+    char *h = ex->headers[ex->nheaders];
+    memcpy(h, name, nn);
+    h[nn] = ':';
+    h[nn + 1] = ' ';
+    memcpy(h + nn + 2, value1, n1);
+    if (n2) memcpy(h + nn + 2 + n1, value2, n2);
+    h[nn + 2 + n1 + n2] = '\0';
     ex->nheaders++;
     return 0;
 }
@@ -80,20 +145,21 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     exchange *ex = ud;
     size_t n = size * nmemb;
+#define WANT(name, field)                                                                          \
+    {                                                                                              \
+        name, sizeof name - 1, offsetof(exchange, field), sizeof ex->field                         \
+    }
     static const struct {
         const char *name;
-        size_t off, cap;
+        size_t len, off, cap;
     } want[] = {
-        {"Content-Type", offsetof(exchange, content_type), sizeof ex->content_type},
-        {"Request-ID", offsetof(exchange, request_id), sizeof ex->request_id},
-        {"x-request-id", offsetof(exchange, x_request_id), sizeof ex->x_request_id},
-        {"Location", offsetof(exchange, location), sizeof ex->location},
-        {"Retry-After", offsetof(exchange, retry_after), sizeof ex->retry_after},
-        {"Wechatpay-Timestamp", offsetof(exchange, wp_timestamp), sizeof ex->wp_timestamp},
-        {"Wechatpay-Nonce", offsetof(exchange, wp_nonce), sizeof ex->wp_nonce},
-        {"Wechatpay-Serial", offsetof(exchange, wp_serial), sizeof ex->wp_serial},
-        {"Wechatpay-Signature", offsetof(exchange, wp_signature), sizeof ex->wp_signature},
+        WANT("Content-Type", content_type),        WANT("Request-ID", request_id),
+        WANT("x-request-id", x_request_id),        WANT("Location", location),
+        WANT("Retry-After", retry_after),          WANT("Wechatpay-Timestamp", wp_timestamp),
+        WANT("Wechatpay-Nonce", wp_nonce),         WANT("Wechatpay-Serial", wp_serial),
+        WANT("Wechatpay-Signature", wp_signature),
     };
+#undef WANT
     /* A new status line (after a 100 Continue or a redirect) starts a new header block. */
     if (n > 5 && strncmp(ptr, "HTTP/", 5) == 0) {
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -104,7 +170,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     if (!colon) return n;
     size_t klen = (size_t)(colon - ptr);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        if (strlen(want[i].name) != klen || strncasecmp(ptr, want[i].name, klen) != 0) continue;
+        if (want[i].len != klen || strncasecmp(ptr, want[i].name, klen) != 0) continue;
         const char *v = colon + 1, *end = ptr + n;
         while (v < end && (*v == ' ' || *v == '\t'))
             v++;
@@ -122,35 +188,43 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 
 int client_prepare(exchange *ex)
 {
-    struct curl_slist *hl = NULL;
-    CURL *c = curl_easy_init();
-    if (!c) return -1;
+    static char expect_none[] = "Expect:";
+    CURL *c = ex->easy;
+    if (!c) {
+        c = curl_easy_init();
+        if (!c) return -1;
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+        ex->easy = c;
+    }
+    /* Everything below may differ from the handle's previous request, so it is set every
+     * time; nothing of an earlier request (its method, body or headers) may carry over. */
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, ex);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, ex);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, ex);
     curl_easy_setopt(c, CURLOPT_URL, ex->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, ex->method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, ex);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, ex);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, ex);
-    hl = curl_slist_append(hl, "Expect:");
-    for (int i = 0; hl && i < ex->nheaders; i++)
-        hl = curl_slist_append(hl, ex->headers[i]);
-    if (!hl) {
-        curl_easy_cleanup(c);
-        return -1;
+    /* libcurl only reads the list, for as long as the transfer runs: it can live in ex. */
+    ex->hnodes[0].data = expect_none;
+    for (int i = 0; i < ex->nheaders; i++) {
+        ex->hnodes[i].next = &ex->hnodes[i + 1];
+        ex->hnodes[i + 1].data = ex->headers[i];
     }
-    /* libcurl reads the list during the transfer, so it lives as long as the handle. */
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    ex->hlist = hl;
+    ex->hnodes[ex->nheaders].next = NULL;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, ex->hnodes);
     if (ex->body || strcmp(ex->method, "POST") == 0 || strcmp(ex->method, "PUT") == 0) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, ex->body ? ex->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ex->body_len);
+    } else {
+        /* back to a request without a body, as a new handle starts */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
-    ex->easy = c;
     ex->status = 0;
     ex->resp_len = ex->resp_bytes = 0;
     ex->resp_truncated = 0;
@@ -173,10 +247,6 @@ void client_finish(exchange *ex, CURLcode code)
         ex->status = 0;
         snprintf(ex->error, sizeof ex->error, "%s", curl_easy_strerror(code));
     }
-    if (ex->easy) curl_easy_cleanup(ex->easy);
-    ex->easy = NULL;
-    curl_slist_free_all(ex->hlist);
-    ex->hlist = NULL;
     if (ex->resp_len && !ex->resp_truncated) {
         size_t off;
         if (json_parse(ex->resp, ex->resp_len, JSON_MAX_DEPTH, &ex->json, &off) != JSON_OK)

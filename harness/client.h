@@ -4,7 +4,12 @@
  * failing check can print a curl command that reproduces it) and the parts
  * of the response the checks read. Response bodies are capped; past the cap
  * the bytes are counted, not kept. The libcurl multi loop lives in sched.c;
- * this module makes and reads the easy handles. */
+ * this module makes and reads the easy handles.
+ *
+ * An exchange keeps its easy handle from one request to the next (a flow slot
+ * sends thousands), so libcurl's per-handle setup is paid once; every option
+ * that differs between requests is set again by client_prepare, and the
+ * connections stay in the multi handle's cache either way. */
 #ifndef WXAI_CLIENT_H
 #define WXAI_CLIENT_H
 
@@ -47,25 +52,36 @@ typedef struct exchange {
     cJSON *json; /* parsed response body when it is JSON (owned), else NULL */
     /* timing, clock_mono_us */
     int64_t intended_us, sent_us, done_us;
-    CURL *easy;               /* owned while in flight */
-    struct curl_slist *hlist; /* the headers handed to libcurl, owned while in flight */
+    CURL *easy; /* owned, kept across requests until client_exchange_clear */
+    /* the list handed to libcurl: "Expect:" then headers[], no allocation per request */
+    struct curl_slist hnodes[CLIENT_MAX_HEADERS + 1];
 } exchange;
 
 /* Set up ex for method base+path with body (copied; may be NULL). Any previous
- * contents are freed first, so an exchange can be reused. Returns 0 or -1. */
+ * contents are freed first, so an exchange can be reused (its easy handle is kept).
+ * Returns 0 or -1. */
 int client_exchange_init(exchange *ex, const char *base, const char *method, const char *path,
                          const char *body, size_t len);
+/* As client_exchange_init, but ex takes body (malloc'd, NUL at body[len]; may be NULL) as it
+ * is, also when it fails. */
+int client_exchange_init_take(exchange *ex, const char *base, const char *method, const char *path,
+                              char *body, size_t len);
 /* Add a request header "name: value". Returns 0, or -1 when the table is full. */
 int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Add a request header "name: " followed by value1 and value2 (may be NULL), without
+ * formatting. Returns 0, or -1 when the table is full or the header too long. */
+int client_add_header_str(exchange *ex, const char *name, const char *value1, const char *value2);
 /* Make ex->easy ready to run (in a multi handle or with client_perform). Returns 0 or -1. */
 int client_prepare(exchange *ex);
-/* Take the result of a finished transfer: status, timing, JSON body. Frees ex->easy. */
+/* Take the result of a finished transfer: status, timing, JSON body. ex->easy stays, out of
+ * any multi handle, ready for the next request. */
 void client_finish(exchange *ex, CURLcode code);
 /* Run ex to completion on its own (token requests). Returns 0, or -1 when no
  * response came (ex->error says why). */
 int client_perform(exchange *ex);
-/* Free what ex owns and zero it; ex may be NULL. */
+/* Free what ex owns (its easy handle included) and zero it; ex may be NULL. The easy handle
+ * must not be in a multi handle. */
 void client_exchange_clear(exchange *ex);
 /* A shell command (curl) that sends ex's request again, with every header as
  * sent, into a new string the caller frees; bodies longer than max_body are

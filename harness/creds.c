@@ -6,6 +6,7 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "fmt.h"
 #include "ident.h"
 #include "json.h"
 #include "sign.h"
@@ -101,18 +102,19 @@ const scenario_key *creds_key(const scenario_merchant *m, const char *serial)
 int creds_sign(const scenario_merchant *m, const char *serial, const char *token, exchange *ex)
 {
     const scenario_key *k = creds_key(m, serial);
-    char ts[24], nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
+    char ts[FMT_I64_MAX], nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
     if (!k) return -1;
-    snprintf(ts, sizeof ts, "%lld", (long long)clock_now_s());
+    fmt_i64(ts, clock_now_s());
     if (ident_nonce(nonce, sizeof nonce) != 0 ||
         sign_request(k->secret, k->secret_len, ex->method, ex->path, ts, nonce, ex->body,
                      ex->body_len, sig, sizeof sig) != 0)
         return -1;
-    if (token) client_add_header(ex, "Authorization", "Bearer %s", token);
-    client_add_header(ex, "Wechatpay-Timestamp", "%s", ts);
-    client_add_header(ex, "Wechatpay-Nonce", "%s", nonce);
-    client_add_header(ex, "Wechatpay-Serial", "%s", k->serial);
-    client_add_header(ex, "Wechatpay-Signature", "%s", sig);
-    if (ex->body) client_add_header(ex, "Content-Type", "application/json; charset=utf-8");
+    if (token) client_add_header_str(ex, "Authorization", "Bearer ", token);
+    client_add_header_str(ex, "Wechatpay-Timestamp", ts, NULL);
+    client_add_header_str(ex, "Wechatpay-Nonce", nonce, NULL);
+    client_add_header_str(ex, "Wechatpay-Serial", k->serial, NULL);
+    client_add_header_str(ex, "Wechatpay-Signature", sig, NULL);
+    if (ex->body)
+        client_add_header_str(ex, "Content-Type", "application/json; charset=utf-8", NULL);
     return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 void fmt_pct(char *b, size_t cap, double ratio)
 {
@@ -33,4 +34,29 @@ void fmt_micros(char *b, size_t cap, int64_t micros)
     int64_t a = micros < 0 ? -micros : micros;
     snprintf(b, cap, "%s%lld.%06lld", micros < 0 ? "-" : "", (long long)(a / 1000000),
              (long long)(a % 1000000));
+}
+
+size_t fmt_i64(char *b, int64_t v)
+{
+    char tmp[FMT_I64_MAX];
+    size_t n = 0, len = 0;
+    /* through unsigned, so INT64_MIN negates too */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) b[len++] = '-';
+    while (n)
+        b[len++] = tmp[--n];
+    b[len] = '\0';
+    return len;
+}
+
+size_t fmt_copy(char *b, size_t cap, const char *s)
+{
+    size_t n = strlen(s), k = n < cap ? n : cap - 1;
+    memcpy(b, s, k);
+    b[k] = '\0';
+    return n;
 }

@@ -19,5 +19,12 @@ void fmt_ms(char *b, size_t cap, double us, const char *unit);
 /* Integer micros as a decimal amount with six places, "-1.234567", without a float in
  * between. */
 void fmt_micros(char *b, size_t cap, int64_t micros);
+/* s into b[cap] as snprintf(b, cap, "%s", s) puts it (cut short, always terminated), without
+ * printf: for the per-request paths and for messages cut on purpose. Returns strlen(s). */
+size_t fmt_copy(char *b, size_t cap, const char *s);
+/* v in decimal into b (at least FMT_I64_MAX bytes), NUL-terminated, as "%lld" prints it,
+ * without printf on a per-request path. Returns the length. */
+#define FMT_I64_MAX 21
+size_t fmt_i64(char *b, int64_t v);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "chat.h"
 #include "clock.h"
+#include "fmt.h"
 #include "json.h"
 #include "money.h"
 #include "rng.h"
@@ -16,10 +17,9 @@
 #define MAX_BAD_LINES_PRINTED 20
 
 typedef struct flow {
+    /* the state of one record's flow: zeroed (flow_reset) when a record takes the slot */
     int active;
-    traffic_record rec;
     const scenario_merchant *m;
-    exchange ex;
     char endpoint[48]; /* of the exchange in flight */
     int attempt;       /* retries of the current request */
     int rounds;        /* clarification answers sent */
@@ -33,7 +33,17 @@ typedef struct flow {
     char problem[300];
     int64_t cost_micros; /* what the flow has cost so far, for the cache */
     int exchanges;
+    /* kept from one record to the next: the record moved in, the exchange (its easy handle
+     * is reused by every record of the slot) */
+    traffic_record rec;
+    exchange ex;
 } flow;
+
+/* Fresh flow state; rec and ex are not touched. */
+static void flow_reset(flow *f)
+{
+    memset(f, 0, offsetof(flow, rec));
+}
 
 typedef struct sched {
     const sched_opts *o;
@@ -50,19 +60,28 @@ typedef struct sched {
     int active;
     traffic *t;
     traffic_record pending;
+    exchange tex; /* a token request made on the way (blank unless one is) */
     int have_pending, stop_reading;
     int64_t first_at_ms;
     uint64_t started;
     uint64_t bad_printed;
 } sched;
 
+/* Appends the string s at key[n]; returns the new length. */
+static size_t put(char *key, size_t n, const char *s)
+{
+    size_t l = strlen(s);
+    memcpy(key + n, s, l);
+    return n + l;
+}
+
 static void input_error(sched *s, const char *msg)
 {
     s->st->bad_lines++;
     if (s->bad_printed++ < MAX_BAD_LINES_PRINTED) fprintf(stderr, "%s\n", msg);
     if (s->res->ninput_errors < SCHED_INPUT_ERRORS)
-        snprintf(s->res->input_errors[s->res->ninput_errors++], sizeof s->res->input_errors[0],
-                 "%s", msg);
+        fmt_copy(s->res->input_errors[s->res->ninput_errors++], sizeof s->res->input_errors[0],
+                 msg);
     if (s->o->strict) {
         s->res->input_failed = 1;
         s->stop_reading = 1;
@@ -139,9 +158,7 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
                      char *body, size_t len, int64_t intended_us)
 {
     exchange *ex = &f->ex;
-    int rc = client_exchange_init(ex, s->o->base_url, method, path, body, len);
-    free(body);
-    if (rc != 0) {
+    if (client_exchange_init_take(ex, s->o->base_url, method, path, body, len) != 0) {
         snprintf(f->outcome, sizeof f->outcome, "error");
         stats_error(s->st, "cannot build the request (path too long?)");
         return -1;
@@ -149,19 +166,19 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
     snprintf(f->endpoint, sizeof f->endpoint, "%s", ep);
     if (strncmp(path, "/v3/", 4) == 0 && strcmp(path, "/v3/oauth2/token") != 0) {
         char tok[CREDS_TOKEN_MAX];
-        exchange tex;
+        exchange *tex = &s->tex;
         int fetched = 0;
-        memset(&tex, 0, sizeof tex);
-        int tr = creds_token(s->cr, f->m, tok, sizeof tok, &tex, &fetched);
-        if (fetched) account_token_exchange(s, f, &tex);
+        int tr = creds_token(s->cr, f->m, tok, sizeof tok, tex, &fetched);
+        if (fetched) account_token_exchange(s, f, tex);
         if (tr != 0) {
             /* No token: the record's answer is the token endpoint's refusal. */
-            if (f->primary_status == 0) f->primary_status = tex.status;
+            if (f->primary_status == 0) f->primary_status = tex->status;
             snprintf(f->outcome, sizeof f->outcome, "no_token");
-            client_exchange_clear(&tex);
+            client_exchange_clear(tex);
             return -1;
         }
-        client_exchange_clear(&tex);
+        /* creds_token writes to tex only when it fetches; its handle is not kept */
+        if (fetched) client_exchange_clear(tex);
         if (creds_sign(f->m, f->rec.serial, tok, ex) != 0) {
             char msg[300];
             snprintf(msg, sizeof msg, "%s:%ld: key serial '%s' is not one of merchant %s's keys",
@@ -171,10 +188,10 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
             return -1;
         }
     } else if (strncmp(path, "/v1/", 4) == 0) {
-        client_add_header(ex, "Authorization", "Bearer %s", s->po->fallback_key);
-        if (ex->body) client_add_header(ex, "Content-Type", "application/json");
+        client_add_header_str(ex, "Authorization", "Bearer ", s->po->fallback_key);
+        if (ex->body) client_add_header_str(ex, "Content-Type", "application/json", NULL);
     } else if (ex->body) {
-        client_add_header(ex, "Content-Type", "application/json; charset=utf-8");
+        client_add_header_str(ex, "Content-Type", "application/json; charset=utf-8", NULL);
     }
     if (client_prepare(ex) != 0) {
         snprintf(f->outcome, sizeof f->outcome, "error");
@@ -379,24 +396,32 @@ static void flow_finish(sched *s, flow *f)
         st->truth_currency_ok += (uint64_t)(ok_c && f->intent[0]);
         st->truth_all_ok += (uint64_t)(ok_i && ok_a && ok_c);
     }
-    char key[400];
-    int n = snprintf(key, sizeof key, "%s|%ld|%s|%s|%lld", f->rec.id, f->primary_status, f->outcome,
-                     f->intent, (long long)f->amount);
-    st->digest += rng_hash(0x64696765ULL, key, (size_t)(n > 0 ? n : 0));
+    /* "id|status|outcome|intent|amount", the bytes the digest has always hashed */
+    char key[TRAFFIC_ID_MAX + sizeof f->outcome + sizeof f->intent + 2 * FMT_I64_MAX + 4];
+    size_t n = 0;
+    n = put(key, n, f->rec.id);
+    key[n++] = '|';
+    n += fmt_i64(key + n, f->primary_status);
+    key[n++] = '|';
+    n = put(key, n, f->outcome);
+    key[n++] = '|';
+    n = put(key, n, f->intent);
+    key[n++] = '|';
+    n += fmt_i64(key + n, f->amount);
+    st->digest += rng_hash(0x64696765ULL, key, n);
     if (s->o->dump) dump_record(s, f);
+    /* the record's memory goes now; the exchange keeps its handle for the slot's next record */
     traffic_record_clear(&f->rec);
-    client_exchange_clear(&f->ex);
-    memset(f, 0, sizeof *f);
+    flow_reset(f);
     s->active--;
 }
 
 /* Take rec (moved into a free slot) and send its first request. */
 static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_us)
 {
-    memset(f, 0, sizeof *f);
+    flow_reset(f);
     f->active = 1;
-    f->rec = *rec;
-    memset(rec, 0, sizeof *rec);
+    traffic_record_move(&f->rec, rec);
     s->active++;
     s->started++;
     s->st->records++;
@@ -609,11 +634,12 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     rc = 0;
 out:
     for (int i = 0; s.flows && i < s.nflows; i++) {
-        if (s.flows[i].ex.easy) curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
+        if (s.flows[i].in_flight) curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
         traffic_record_clear(&s.flows[i].rec);
         client_exchange_clear(&s.flows[i].ex);
     }
     traffic_record_clear(&s.pending);
+    client_exchange_clear(&s.tex);
     free(s.flows);
     if (s.multi) curl_multi_cleanup(s.multi);
     policy_cache_free(s.cache);

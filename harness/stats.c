@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 int stats_init(stats *s)
 {
     memset(s, 0, sizeof *s);
@@ -59,7 +61,7 @@ void stats_error(stats *s, const char *msg)
         s->errors_dropped++;
         return;
     }
-    snprintf(s->errors[s->nerrors], sizeof s->errors[0], "%s", msg);
+    fmt_copy(s->errors[s->nerrors], sizeof s->errors[0], msg);
     s->error_counts[s->nerrors++] = 1;
 }
 
@@ -138,8 +140,7 @@ void stats_confidence(stats *s, const char *version, double c)
     stats_confidence_scored(s, version, c, -1, -1);
 }
 
-void stats_confidence_scored(stats *s, const char *version, double c, double threshold,
-                             int correct)
+void stats_confidence_scored(stats *s, const char *version, double c, double threshold, int correct)
 {
     stats_version *v = NULL;
     if (threshold >= 0 && !s->have_threshold) {
@@ -169,8 +170,7 @@ void stats_confidence_scored(stats *s, const char *version, double c, double thr
     v->n++;
 }
 
-int stats_truth_match(const cJSON *truth, const char *intent, int64_t amount,
-                      const char *currency)
+int stats_truth_match(const cJSON *truth, const char *intent, int64_t amount, const char *currency)
 {
     if (!truth) return -1;
     const cJSON *ti = cJSON_GetObjectItemCaseSensitive(truth, "intent");

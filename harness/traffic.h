@@ -50,8 +50,10 @@ int traffic_next(traffic *t, traffic_record *rec, char *err, size_t errcap);
  * for messages. Same results as traffic_next. */
 int traffic_parse_line(const char *name, long line, const char *text, size_t len,
                        traffic_record *rec, char *err, size_t errcap);
-/* Free what rec owns and zero it; rec may be NULL. */
+/* Free what rec owns and empty it (numbers 0, strings "", pointers NULL); rec may be NULL. */
 void traffic_record_clear(traffic_record *rec);
+/* Move src into dst (empty, owning nothing); src is left empty. */
+void traffic_record_move(traffic_record *dst, traffic_record *src);
 /* Lines read so far. */
 long traffic_lines(const traffic *t);
 

@@ -79,7 +79,7 @@ static long passed_of(const cJSON *rep, const char *check)
 /* Sorted lines of a file, joined: dumps are written in completion order. */
 static char *sorted_lines(const char *path)
 {
-    char cmd[700];
+    char cmd[1400];
     snprintf(cmd, sizeof cmd, "LC_ALL=C sort '%s' > '%s.sorted'", path, path);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s.sorted", path);
@@ -263,6 +263,70 @@ START_TEST(coordinated_omission_is_corrected)
 }
 END_TEST
 
+/* One slot, so every request goes through the same reused easy handle: orders, a failed
+ * transfer, an unsigned 500 with its retries, GETs without a body in between. The picky
+ * double answers 400 to any request that carries something of the one before it (a
+ * body on a GET, a stale signature, a missing header), and a stale response header
+ * would fail the signature check of the unsigned 500. */
+START_TEST(requests_after_failures_carry_only_their_own_headers)
+{
+    static const char *const recs[][3] = {
+        /* id, text (NULL: GET /v1/models), expected status */
+        {"ok-1", "coffee one", "200"},   {"drop-1", "drop", "0"},
+        {"ok-2", "coffee two", "200"},   {"fail-1", "fail", "500"},
+        {"ok-3", "coffee three", "200"}, {"models-1", NULL, "200"},
+        {"ok-4", "coffee four", "200"},  {"drop-2", "drop", "0"},
+        {"models-2", NULL, "200"},       {"fail-2", "fail", "500"},
+        {"models-3", NULL, "200"},       {"ok-5", "coffee five", "200"},
+    };
+    const size_t n = sizeof recs / sizeof recs[0];
+    const char *path = tmp("picky.jsonl");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i][1])
+            fprintf(f,
+                    "{\"id\":\"%s\",\"at_ms\":0,\"merchant\":\"1900000109\","
+                    "\"endpoint\":\"order_routing\",\"request\":{\"method\":\"POST\","
+                    "\"path\":\"/v3/ai/order-routing\",\"body\":{\"text\":\"%s\"}}}\n",
+                    recs[i][0], recs[i][1]);
+        else
+            fprintf(f,
+                    "{\"id\":\"%s\",\"at_ms\":0,\"endpoint\":\"models\","
+                    "\"request\":{\"method\":\"GET\",\"path\":\"/v1/models\"}}\n",
+                    recs[i][0]);
+    }
+    fclose(f);
+    mock_proc m;
+    mock_start_double(WXAI_BROKEN_BIN, "picky", &m);
+    const char *args[] = {"run",    "--traffic",      path,       "--target", m.url,
+                          "--dump", tmp("picky.out"), "--report", tmp("rep"), "--concurrency",
+                          "1",      "--policy",       "hybrid",   "--quiet",  NULL};
+    harness(args);
+    ck_assert_int_eq(mock_stop(&m), 0);
+
+    char *dump = proc_slurp(tmp("picky.out"));
+    ck_assert_ptr_nonnull(dump);
+    for (size_t i = 0; i < n; i++) {
+        char want[160];
+        snprintf(want, sizeof want, "{\"id\":\"%s\",\"status\":%s,", recs[i][0], recs[i][2]);
+        ck_assert_msg(strstr(dump, want), "%s not in\n%s", want, dump);
+    }
+    free(dump);
+    cJSON *rep = report(tmp("rep"));
+    const cJSON *tot = cJSON_GetObjectItem(rep, "totals");
+    const cJSON *codes = cJSON_GetObjectItem(tot, "status_codes");
+    ck_assert_msg(!cJSON_GetObjectItem(codes, "400"), "a request was malformed: %s",
+                  cJSON_PrintUnformatted(codes));
+    /* the 500s are retried (hybrid): 3 retries each, every one checked afresh */
+    ck_assert_int_eq(cJSON_GetObjectItem(tot, "retries")->valueint, 6);
+    ck_assert_int_eq(failed_of(rep, "response_signature_valid"), 0);
+    ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
+    ck_assert_int_eq(failed_of(rep, "request_id_present"), 0);
+    cJSON_Delete(rep);
+}
+END_TEST
+
 START_TEST(bad_lines_are_reported_and_strict_stops)
 {
     const char *path = tmp("bad.jsonl");
@@ -328,6 +392,7 @@ static Suite *suite(void)
     tcase_add_test(t, wrong_schema_fails_the_schema_check_only);
     tcase_add_test(t, excluded_check_does_not_fail_the_run);
     tcase_add_test(t, coordinated_omission_is_corrected);
+    tcase_add_test(t, requests_after_failures_carry_only_their_own_headers);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);
     suite_add_tcase(s, t);

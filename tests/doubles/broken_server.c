@@ -10,6 +10,13 @@
  *   nosign     responses carry no Wechatpay-* signature headers
  *   badschema  intent_id is a number, not a string
  *   stall      the Nth order-routing request (default 50) waits 1 s once
+ *   picky      checks every request it gets as a server would (signature over the
+ *              body received, the headers of its method and nothing else) and
+ *              answers 400 naming what was wrong; an order whose text is "drop"
+ *              gets a reply that is not HTTP (a failed transfer), one whose text
+ *              is "fail" an unsigned 500; GET /v1/models answers a model list.
+ *              The harness keeps one easy handle per slot: this shows that
+ *              nothing of one request, failed or not, leaks into the next.
  * The first line on stdout is the same listening event as wxai-mock's. */
 #include <pthread.h>
 #include <signal.h>
@@ -28,7 +35,7 @@
 #define KEY_A "demo-key-A-0123456789abcdef0123456789"
 #define SERIAL_A "KEY-2026-A"
 
-enum { MODE_OK, MODE_NOSIGN, MODE_BADSCHEMA, MODE_STALL };
+enum { MODE_OK, MODE_NOSIGN, MODE_BADSCHEMA, MODE_STALL, MODE_PICKY };
 
 static int mode = MODE_OK;
 static long stall_at = 50;
@@ -58,8 +65,13 @@ static void send(struct mg_connection *c, int status, const char *body, int sign
     }
     mg_printf(c,
               "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-              "Content-Length: %zu\r\nRequest-ID: %s\r\n%s\r\n",
-              status, status == 200 ? "OK" : "Not Found", len, rid, hdrs);
+              "Content-Length: %zu\r\nRequest-ID: %s\r\nx-request-id: %s\r\n%s\r\n",
+              status,
+              status == 200   ? "OK"
+              : status == 400 ? "Bad Request"
+              : status == 500 ? "Internal Server Error"
+                              : "Not Found",
+              len, rid, rid, hdrs);
     mg_write(c, body, len);
 }
 
@@ -70,11 +82,88 @@ static void drain(struct mg_connection *c)
         ;
 }
 
+/* What is wrong with a request the picky double got (NULL: nothing): a signed order with
+ * the harness's token, or a GET of /v1/models with no body and none of an order's headers. */
+static const char *request_defect(struct mg_connection *c, const struct mg_request_info *ri,
+                                  const char *body, size_t len)
+{
+    const char *auth = mg_get_header(c, "Authorization");
+    const char *ct = mg_get_header(c, "Content-Type");
+    if (mg_get_header(c, "Expect")) return "an Expect header";
+    if (strcmp(ri->local_uri, "/v1/models") == 0) {
+        if (strcmp(ri->request_method, "GET") != 0) return "models not asked with GET";
+        if (len || ri->content_length > 0) return "a body on a GET";
+        if (ct) return "a Content-Type on a GET";
+        if (mg_get_header(c, "Wechatpay-Signature")) return "an order's signature on a GET";
+        if (!auth || strncmp(auth, "Bearer sk-", 10) != 0) return "no API key";
+        return NULL;
+    }
+    const char *ts = mg_get_header(c, "Wechatpay-Timestamp");
+    const char *nonce = mg_get_header(c, "Wechatpay-Nonce");
+    const char *serial = mg_get_header(c, "Wechatpay-Serial");
+    const char *given = mg_get_header(c, "Wechatpay-Signature");
+    char sig[SIGN_B64_LEN];
+    if (strcmp(ri->request_method, "POST") != 0) return "an order not sent with POST";
+    if (!auth || strcmp(auth, "Bearer tok-broken") != 0) return "not the token handed out";
+    if (!ct || strcmp(ct, "application/json; charset=utf-8") != 0) return "a wrong Content-Type";
+    if (!len || ri->content_length != (long long)len || !strstr(body, "\"text\""))
+        return "not the order's body";
+    if (!ts || !nonce || !serial || !given || strcmp(serial, SERIAL_A) != 0)
+        return "signature headers missing";
+    if (sign_request(KEY_A, strlen(KEY_A), "POST", ri->local_uri, ts, nonce, body, len, sig,
+                     sizeof sig) != 0 ||
+        !sign_equal(sig, given))
+        return "a signature that is not over this body";
+    return NULL;
+}
+
+static int handle_picky(struct mg_connection *c, const struct mg_request_info *ri)
+{
+    char body[2048], msg[200], ready[1024];
+    size_t len = 0;
+    int got;
+    while (len + 1 < sizeof body && (got = mg_read(c, body + len, sizeof body - 1 - len)) > 0)
+        len += (size_t)got;
+    body[len] = '\0';
+    drain(c);
+    if (strcmp(ri->local_uri, "/v3/oauth2/token") == 0) return -1;
+    const char *defect = request_defect(c, ri, body, len);
+    if (defect) {
+        snprintf(msg, sizeof msg, "{\"code\":\"PARAM_ERROR\",\"message\":\"%s\"}", defect);
+        send(c, 400, msg, 0);
+        return 400;
+    }
+    if (strcmp(ri->local_uri, "/v1/models") == 0) {
+        send(c, 200,
+             "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\",\"object\":\"model\","
+             "\"created\":1700000000,\"owned_by\":\"wxai-mock\"}]}",
+             0);
+        return 200;
+    }
+    if (strstr(body, "\"text\":\"drop\"")) {
+        static const char junk[] = "not http\r\n\r\n";
+        mg_write(c, junk, sizeof junk - 1);
+        return 200;
+    }
+    if (strstr(body, "\"text\":\"fail\"")) {
+        send(c, 500, "{\"code\":\"SYSTEM_ERROR\",\"message\":\"failing on purpose\"}", 0);
+        return 500;
+    }
+    snprintf(ready, sizeof ready, ready_body, "\"int_7d2c9b1e4f3a\"");
+    send(c, 200, ready, 1);
+    return 200;
+}
+
 static int handle(struct mg_connection *c, void *ud)
 {
     (void)ud;
     const struct mg_request_info *ri = mg_get_request_info(c);
-    drain(c);
+    if (mode == MODE_PICKY) {
+        int r = handle_picky(c, ri);
+        if (r >= 0) return r;
+    } else {
+        drain(c);
+    }
     if (strcmp(ri->local_uri, "/v3/oauth2/token") == 0) {
         send(c, 200,
              "{\"access_token\":\"tok-broken\",\"token_type\":\"Bearer\",\"expires_in\":7200,"
@@ -106,6 +195,7 @@ int main(int argc, char **argv)
             mode = strcmp(m, "nosign") == 0      ? MODE_NOSIGN
                    : strcmp(m, "badschema") == 0 ? MODE_BADSCHEMA
                    : strcmp(m, "stall") == 0     ? MODE_STALL
+                   : strcmp(m, "picky") == 0     ? MODE_PICKY
                                                  : MODE_OK;
         } else if (strcmp(argv[i], "--stall-at") == 0 && i + 1 < argc) {
             stall_at = atol(argv[++i]);
