@@ -71,6 +71,7 @@ typedef struct http_req {
         int set;
         int64_t input_tokens, output_tokens, cost_micros;
     } meter;
+    uint64_t idem_ticket; /* idempotency.h: the request's claim on its Idempotency-Key, or 0 */
 } http_req;
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };

@@ -15,6 +15,7 @@
 #include "exchange.h"
 #include "fraud.h"
 #include "http.h"
+#include "idempotency.h"
 #include "json.h"
 #include "oauth.h"
 #include "routing.h"
@@ -35,6 +36,7 @@ struct server {
     scenario_ref *current;
     nonce_cache *nonces;
     clarify_store *clarifications;
+    idempotency_store *idempotency; /* answers kept for Idempotency-Key retries */
     batch_store *batches; /* fraud-score batches */
     chat_limiter *chat_limits; /* /v1 requests per API key */
     journal *journal;
@@ -153,6 +155,8 @@ static void serve(http_req *req, server *s)
         return;
     }
     if (r->is_signed == 1 && auth_check(req, s->nonces) != 0) return;
+    /* a replay is answered before the engine: no rate-limit token, latency or fault */
+    if (r->is_signed == 1 && idempotency_http_begin(req, s->idempotency) != 0) return;
     /* rate limit, faults, latency, model version (engine.h) */
     if (r->is_signed == 1 && engine_http_admit(req) != 0) return;
     if (r->body == BODY_JSON) {
@@ -180,6 +184,7 @@ static void serve(http_req *req, server *s)
 
 static void observe(http_req *req)
 {
+    idempotency_http_end(req, req->srv->idempotency); /* before the answer leaves */
     exchange_observe(req->srv->journal, req->srv->metrics, req, clock_mono_ms() - req->start_ms);
 }
 
@@ -252,6 +257,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     s->current = calloc(1, sizeof *s->current);
     if (!s->current || nonce_cache_new(NONCE_CAPACITY, AUTH_WINDOW_S, &s->nonces) != 0 ||
         clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0 ||
+        idempotency_store_new(IDEMPOTENCY_CAPACITY, IDEMPOTENCY_MAX_BYTES, &s->idempotency) != 0 ||
         batch_store_new(BATCH_MAX_STORED, BATCH_MAX_ITEMS, BATCH_TTL_MS, &s->batches) != 0 ||
         metrics_new(&s->metrics) != 0 || chat_limiter_new(0, &s->chat_limits) != 0 ||
         journal_new(opts->journal_off ? 0
@@ -322,6 +328,7 @@ void server_stop(server *s)
     scenario_release(s->current);
     nonce_cache_free(s->nonces);
     clarify_store_free(s->clarifications);
+    idempotency_store_free(s->idempotency);
     batch_store_free(s->batches);
     chat_limiter_free(s->chat_limits);
     journal_free(s->journal);
@@ -413,6 +420,7 @@ void server_reset(server *s)
     journal_clear(s->journal);
     nonce_cache_clear(s->nonces);
     clarify_clear(s->clarifications);
+    idempotency_clear(s->idempotency);
     metrics_reset(s->metrics);
     chat_limiter_clear(s->chat_limits);
 }

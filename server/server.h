@@ -63,7 +63,7 @@ const char *server_base_dir(const server *s);
  * sc is still the caller's. The whole swap is here so per-scenario runtime
  * state can be attached in one place. */
 int server_reload(server *s, scenario *sc);
-/* Forget the journal, nonces, clarifications and counters (admin reset). */
+/* Forget the journal, nonces, clarifications, idempotency keys and counters (admin reset). */
 void server_reset(server *s);
 
 #endif
