@@ -213,9 +213,10 @@ int e2e_signed(const mock_proc *m, const char *token, const char *serial, const 
                          "application/json; charset=utf-8", out);
 }
 
-int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, const char *key,
-                  const char *method, const char *path, const char *body, long skew_s,
-                  const char *nonce, const char *content_type, e2e_resp *out)
+static int signed_req(const mock_proc *m, const char *token, const char *serial, const char *key,
+                      const char *method, const char *path, const char *body, long skew_s,
+                      const char *nonce, const char *content_type, const char *const *extra,
+                      e2e_resp *out)
 {
     char h_ct[128];
     char ts[32], nbuf[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
@@ -233,8 +234,26 @@ int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, con
     snprintf(h_serial, sizeof h_serial, "Wechatpay-Serial: %s", serial);
     snprintf(h_sig, sizeof h_sig, "Wechatpay-Signature: %s", sig);
     snprintf(h_ct, sizeof h_ct, "Content-Type: %s", content_type);
-    const char *hdrs[] = {h_auth, h_ts, h_nonce, h_serial, h_sig, h_ct, NULL};
+    const char *hdrs[16] = {h_auth, h_ts, h_nonce, h_serial, h_sig, h_ct, NULL};
+    for (size_t i = 6; extra && *extra && i < sizeof hdrs / sizeof hdrs[0] - 1; i++)
+        hdrs[i] = *extra++;
     return e2e_http(m, method, path, hdrs, body, len, out);
+}
+
+int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, const char *key,
+                  const char *method, const char *path, const char *body, long skew_s,
+                  const char *nonce, const char *content_type, e2e_resp *out)
+{
+    return signed_req(m, token, serial, key, method, path, body, skew_s, nonce, content_type, NULL,
+                      out);
+}
+
+int e2e_signed_hdrs(const mock_proc *m, const char *token, const char *serial, const char *key,
+                    const char *method, const char *path, const char *body, long skew_s,
+                    const char *const *extra, e2e_resp *out)
+{
+    return signed_req(m, token, serial, key, method, path, body, skew_s, NULL,
+                      "application/json; charset=utf-8", extra, out);
 }
 
 int e2e_response_signed(const e2e_resp *r, const char *key)

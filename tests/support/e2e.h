@@ -59,6 +59,11 @@ int e2e_signed(const mock_proc *m, const char *token, const char *serial, const 
 int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, const char *key,
                   const char *method, const char *path, const char *body, long skew_s,
                   const char *nonce, const char *content_type, e2e_resp *out);
+/* The same as e2e_signed with a fresh nonce and extra headers (a NULL-terminated list of
+ * "Name: value", may be NULL; at most 9 are sent). */
+int e2e_signed_hdrs(const mock_proc *m, const char *token, const char *serial, const char *key,
+                    const char *method, const char *path, const char *body, long skew_s,
+                    const char *const *extra, e2e_resp *out);
 /* 1 if the response carries a valid Wechatpay signature under key. */
 int e2e_response_signed(const e2e_resp *r, const char *key);
 
