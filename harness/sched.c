@@ -1,6 +1,7 @@
 #include "sched.h"
 
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,13 @@ typedef struct sched {
     sched_result *res;
     policy_cache *cache;
     CURLM *multi;
+    /* the sockets libcurl asks to have watched (its multi_socket API): only transfers whose
+     * socket is ready run, where curl_multi_perform visits every handle and polls each
+     * one's socket on every call */
+    struct pollfd *pfd, *ready;
+    int npfd, cappfd;
+    int64_t curl_due_us; /* when libcurl wants its timers run; -1: no timer */
+    int finished;        /* transfers finished since the loop last looked for work */
     flow *flows;
     int nflows;
     int active;
@@ -487,6 +495,72 @@ static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_
         flow_finish(s, f);
 }
 
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *ud, void *sockp)
+{
+    (void)easy;
+    (void)sockp;
+    sched *s = ud;
+    int i = 0;
+    while (i < s->npfd && s->pfd[i].fd != fd)
+        i++;
+    if (what == CURL_POLL_REMOVE) {
+        if (i < s->npfd) s->pfd[i] = s->pfd[--s->npfd];
+        return 0;
+    }
+    if (i == s->npfd) {
+        if (s->npfd == s->cappfd) return -1; /* more sockets than connections allowed */
+        s->pfd[s->npfd++].fd = fd;
+    }
+    s->pfd[i].events =
+        (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+    s->pfd[i].revents = 0;
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *ud)
+{
+    (void)multi;
+    sched *s = ud;
+    s->curl_due_us = timeout_ms < 0 ? -1 : clock_mono_us() + (int64_t)timeout_ms * 1000;
+    return 0;
+}
+
+/* Hand every finished transfer to its flow. */
+static void take_done(sched *s)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE) continue;
+        exchange *ex = NULL;
+        CURL *easy = m->easy_handle;
+        CURLcode code = m->data.result;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ex);
+        curl_multi_remove_handle(s->multi, easy);
+        flow *f = (flow *)((char *)ex - offsetof(flow, ex));
+        flow_done(s, f, code);
+        s->finished = 1;
+    }
+}
+
+/* Wait up to wait_ms for a socket libcurl watches and let libcurl run on each ready one. */
+static void wait_sockets(sched *s, int wait_ms)
+{
+    int running = 0;
+    if (poll(s->pfd, (nfds_t)s->npfd, wait_ms) <= 0) return;
+    /* libcurl changes s->pfd from inside socket_action: act on a copy */
+    int n = 0;
+    for (int i = 0; i < s->npfd; i++)
+        if (s->pfd[i].revents) s->ready[n++] = s->pfd[i];
+    for (int i = 0; i < n; i++) {
+        short r = s->ready[i].revents;
+        int ev = ((r & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) |
+                 ((r & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                 ((r & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(s->multi, s->ready[i].fd, ev, &running);
+    }
+}
+
 static flow *free_slot(sched *s)
 {
     if (s->active >= s->nflows) return NULL;
@@ -554,13 +628,22 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     }
     s.flows = calloc((size_t)s.nflows, sizeof *s.flows);
     s.multi = curl_multi_init();
-    if (!s.flows || !s.multi ||
+    /* a connection per slot at most, and room for sockets on their way out */
+    s.cappfd = 2 * s.nflows + 16;
+    s.pfd = calloc((size_t)s.cappfd, sizeof *s.pfd);
+    s.ready = calloc((size_t)s.cappfd, sizeof *s.ready);
+    s.curl_due_us = -1;
+    if (!s.flows || !s.multi || !s.pfd || !s.ready ||
         policy_cache_new(po->kind == POLICY_HYBRID ? po->cache_size : 0, &s.cache) != 0) {
         fprintf(stderr, "wxai-harness: out of memory\n");
         goto out;
     }
     curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s.nflows);
     curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, (long)s.nflows);
+    curl_multi_setopt(s.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(s.multi, CURLMOPT_SOCKETDATA, &s);
+    curl_multi_setopt(s.multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(s.multi, CURLMOPT_TIMERDATA, &s);
 
     int64_t start_us = clock_mono_us(), last_tick = start_us;
     res->started_us = start_us;
@@ -607,25 +690,28 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
             s.have_pending = 0;
             if (s.active == 0) break;
         }
-        int running = 0;
-        curl_multi_perform(s.multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(s.multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE) continue;
-            exchange *ex = NULL;
-            CURL *easy = m->easy_handle;
-            CURLcode code = m->data.result;
-            curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ex);
-            curl_multi_remove_handle(s.multi, easy);
-            flow *f = (flow *)((char *)ex - offsetof(flow, ex));
-            flow_done(&s, f, code);
-        }
         now = clock_mono_us();
+        if (s.curl_due_us >= 0 && s.curl_due_us <= now) {
+            /* new transfers start here, and timeouts are noticed */
+            int running = 0;
+            s.curl_due_us = -1;
+            curl_multi_socket_action(s.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+            take_done(&s);
+            now = clock_mono_us();
+        }
+        if (s.curl_due_us >= 0 && s.curl_due_us < next_wake) next_wake = s.curl_due_us;
         int64_t wait_ms = (next_wake - now) / 1000;
         if (wait_ms < 0) wait_ms = 0;
         if (wait_ms > 50) wait_ms = 50;
-        if (running || wait_ms > 0) curl_multi_poll(s.multi, NULL, 0, (int)wait_ms, NULL);
+        /* A finished transfer may have freed a slot or set a retry: look for work before
+         * sleeping (when every transfer in flight ended within libcurl's call, nothing
+         * would wake the wait). */
+        if (s.finished) wait_ms = 0;
+        s.finished = 0;
+        if (s.npfd || wait_ms > 0) {
+            wait_sockets(&s, (int)wait_ms);
+            take_done(&s);
+        }
     }
     res->finished_us = clock_mono_us();
     /* Unreachable: nothing answered at all and the transport said nobody listens. */
@@ -642,6 +728,8 @@ out:
     client_exchange_clear(&s.tex);
     free(s.flows);
     if (s.multi) curl_multi_cleanup(s.multi);
+    free(s.pfd);
+    free(s.ready);
     policy_cache_free(s.cache);
     traffic_close(s.t);
     return rc;
