@@ -945,7 +945,7 @@ static int apply_answer(const directory *dir, const model_question *q, const mod
             if (!strcmp(q->options[i].id, p->openid)) opt = q->options[i].id;
     }
     if (q->noptions && !opt) {
-        if (ans->option_id || strcmp(q->id, "tip_rate")) return -1;
+        if (ans->option_id || !ans->text || strcmp(q->id, "tip_rate")) return -1;
     } else if (!q->noptions && ans->option_id && !ans->text) {
         return -1;
     }
@@ -980,6 +980,7 @@ static int apply_answer(const directory *dir, const model_question *q, const mod
             }
         if (!ov->has_amount) return 0; /* not an amount: the question stays open */
     } else if (!strcmp(id, "people")) {
+        if (!ans->text) return -1;
         tmp->len = lexicon_normalize(ans->text, strnlen(ans->text, MODEL_MAX_TEXT), tmp->text,
                                      sizeof tmp->text, &tmp->st);
         tmp->nnames = scan_names(dir, tmp->text, tmp->len, tmp->names, MAX_NAMES);

@@ -144,6 +144,21 @@ START_TEST(bad_answers_are_refused)
 }
 END_TEST
 
+/* fuzz_model: a bare answer (no option, no text) to "tip_rate" or "people" read text NULL */
+START_TEST(empty_answers_are_refused)
+{
+    const char *bad = NULL;
+    model_answer rate = {.question_id = "tip_rate"};
+    ck_assert_int_eq(parse_with(CANON, &rate, 1, &bad), MODEL_EANSWER);
+    ck_assert_str_eq(bad, "tip_rate");
+    parse("split 100");
+    ck_assert_ptr_nonnull(question("people"));
+    model_answer people = {.question_id = "people"};
+    ck_assert_int_eq(parse_with("split 100", &people, 1, &bad), MODEL_EANSWER);
+    ck_assert_str_eq(bad, "people");
+}
+END_TEST
+
 START_TEST(amount_answer_is_parsed)
 {
     parse("pay Bob");
@@ -410,6 +425,7 @@ static Suite *suite(void)
     tcase_add_test(tc, canonical_with_answer);
     tcase_add_test(tc, ambiguous_alice_asks_payee);
     tcase_add_test(tc, bad_answers_are_refused);
+    tcase_add_test(tc, empty_answers_are_refused);
     tcase_add_test(tc, amount_answer_is_parsed);
     tcase_add_test(tc, currency_conflict_and_answer);
     tcase_add_loop_test(tc, amount_forms, 0, (int)(sizeof forms / sizeof forms[0]));
