@@ -269,7 +269,9 @@ static int64_t parse_hanzi(const char *s, size_t len, size_t i, size_t *end, siz
             last_unit = u;
             zero = 0;
         } else {
-            total = (total + section + (digit < 0 ? 0 : digit)) * u;
+            total += section + (digit < 0 ? 0 : digit);
+            if (total > 100000000000LL / u) return -1;
+            total *= u;
             section = 0;
             digit = -1;
             last_unit = u;
@@ -348,6 +350,12 @@ static int followed_by_percent(const char *s, size_t len, size_t i, size_t *end)
         (wl = starts(s, len, j, "pct")))
         return *end = j + wl, 1;
     return 0;
+}
+
+/* v * mult, or just past the cap when that would overflow (the cap check then drops it). */
+static int64_t times(int64_t v, int64_t mult)
+{
+    return v > MAX_MAJOR_E4 / mult ? MAX_MAJOR_E4 + 1 : v * mult;
 }
 
 /* Digits with thousands separators and decimals; value x 10^4 or -1. */
@@ -448,18 +456,18 @@ size_t amount_scan(const char *s, size_t len, amount_mention *out, size_t cap)
             }
             size_t w;
             if ((w = starts(s, len, end, "k")) || (w = starts(s, len, end, "w"))) {
-                v *= s[end] == 'k' ? 1000 : 10000;
+                v = times(v, s[end] == 'k' ? 1000 : 10000);
                 m.flags |= AMOUNT_F_SLANG | AMOUNT_F_MULTIPLIER;
                 end += w;
             } else if ((w = starts(s, len, skip_spaces(s, len, end), "grand"))) {
-                v *= 1000;
+                v = times(v, 1000);
                 m.flags |= AMOUNT_F_SLANG | AMOUNT_F_MULTIPLIER;
                 end = skip_spaces(s, len, end) + w;
             } else {
                 size_t k2 = end;
                 int64_t u = k2 < len ? hanzi_unit(lexicon_utf8_next(s, len, &k2)) : 0;
                 if (u >= 100) {
-                    v *= u;
+                    v = times(v, u);
                     m.flags |= AMOUNT_F_MULTIPLIER;
                     end = k2;
                 }

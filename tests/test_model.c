@@ -254,6 +254,24 @@ START_TEST(dates_and_counts_are_not_money)
 }
 END_TEST
 
+/* A multiplier on a huge number used to wrap int64 and come out as a small, confident
+ * amount ("184467440738万" read as 9,044.84): past the cap there is no amount, so the
+ * model asks for one. Found by tests/fuzz/fuzz_model.c. */
+START_TEST(overflowing_amounts_are_not_money)
+{
+    static const char *const texts[] = {"pay Bob 184467440738万", "pay Bob 999999999999999k",
+                                        "pay Bob 99999999999999999 grand", "给小明转一千亿亿元",
+                                        "给小明转92233720368547758w"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        parse(texts[i]);
+        ck_assert_msg(!r.has_amount, "%s: read as %lld", texts[i], (long long)r.total);
+        ck_assert_ptr_nonnull(question("amount"));
+    }
+    parse("给小明转1亿"); /* the largest forms that fit still do */
+    ck_assert_int_eq(r.total, 10000000000LL);
+}
+END_TEST
+
 START_TEST(tip_on_a_bill)
 {
     parse("18% on a 200 yuan bill");
@@ -430,6 +448,7 @@ static Suite *suite(void)
     tcase_add_test(tc, currency_conflict_and_answer);
     tcase_add_loop_test(tc, amount_forms, 0, (int)(sizeof forms / sizeof forms[0]));
     tcase_add_test(tc, dates_and_counts_are_not_money);
+    tcase_add_test(tc, overflowing_amounts_are_not_money);
     tcase_add_test(tc, tip_on_a_bill);
     tcase_add_test(tc, relations);
     tcase_add_test(tc, intents);
