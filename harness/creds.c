@@ -30,7 +30,7 @@ int creds_new(const scenario *sc, const char *base_url, creds **out)
     creds *c = calloc(1, sizeof *c);
     if (!c) return -1;
     c->sc = sc;
-    snprintf(c->base, sizeof c->base, "%s", base_url);
+    fmt_copy(c->base, sizeof c->base, base_url);
     *out = c;
     return 0;
 }
@@ -67,7 +67,7 @@ int creds_token(creds *c, const scenario_merchant *m, char *tok, size_t cap, exc
     if (!s) return -1;
     int64_t now = clock_mono_ms();
     if (s->expires_mono_ms > now + RENEW_BEFORE_MS) {
-        snprintf(tok, cap, "%s", s->token);
+        fmt_copy(tok, cap, s->token);
         return 0;
     }
     *did_fetch = 1;
@@ -75,7 +75,7 @@ int creds_token(creds *c, const scenario_merchant *m, char *tok, size_t cap, exc
     if (n < 0 || (size_t)n >= sizeof basic ||
         base64_encode(basic, (size_t)n, b64, sizeof b64) != 0 ||
         client_exchange_init(ex, c->base, "POST", "/v3/oauth2/token", form, sizeof form - 1) != 0) {
-        snprintf(ex->error, sizeof ex->error, "cannot build the token request");
+        fmt_copy(ex->error, sizeof ex->error, "cannot build the token request");
         return -1;
     }
     client_add_header(ex, "Authorization", "Basic %s", b64);
@@ -84,11 +84,11 @@ int creds_token(creds *c, const scenario_merchant *m, char *tok, size_t cap, exc
     const char *t = json_string(ex->json, "access_token");
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(ex->json, "expires_in");
     if (ex->status != 200 || !t || strlen(t) >= sizeof s->token) return -1;
-    snprintf(s->token, sizeof s->token, "%s", t);
+    fmt_copy(s->token, sizeof s->token, t);
     int64_t ttl_s = cJSON_IsNumber(exp) && exp->valuedouble > 0 ? (int64_t)exp->valuedouble : 60;
     /* A token shorter-lived than the renewal margin is used once per fetch. */
     s->expires_mono_ms = now + ttl_s * 1000;
-    snprintf(tok, cap, "%s", s->token);
+    fmt_copy(tok, cap, s->token);
     return 0;
 }
 

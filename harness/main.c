@@ -352,7 +352,8 @@ static int cmd_run(int argc, char **argv, run_pin *pin)
      * cache would skip some of them, and differently in each run. */
     if (pin) {
         int given = 0;
-        for (int i = 0; i < argc; i++) given |= strcmp(argv[i], "--cache-size") == 0;
+        for (int i = 0; i < argc; i++)
+            given |= strcmp(argv[i], "--cache-size") == 0;
         if (!given) a.po.cache_size = 0;
     }
     cJSON *base = NULL;
@@ -438,7 +439,7 @@ static int cmd_run(int argc, char **argv, run_pin *pin)
     if (a.have_conc && a.so.rate <= 0) a.so.closed = 1;
 
     progress pg;
-    progress_init(&pg, stdout, a.quiet, progress_count_records(a.traffic), a.so.duration_ms);
+    progress_init(&pg, stdout, a.quiet, a.traffic, a.so.duration_ms);
     a.so.stop = &stop_requested;
     a.so.tick = progress_tick;
     a.so.tick_ud = &pg;
@@ -525,8 +526,7 @@ static int compare_opt(int argc, char **argv, int *i, compare_args *ca, int run_
     } else {
         double lo = !strcmp(o, "--target-precision") ? 1e-9 : 0;
         if (parse_num(val, lo, 1, &v) != 0) {
-            fprintf(stderr, "wxai-harness: %s takes a number from %g to 1, not '%s'\n", o, lo,
-                    val);
+            fprintf(stderr, "wxai-harness: %s takes a number from %g to 1, not '%s'\n", o, lo, val);
             return -1;
         }
         if (!strcmp(o, "--target-precision")) ca->co.target_precision = v;

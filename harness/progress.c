@@ -5,12 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void progress_init(progress *p, FILE *out, int quiet, uint64_t total, int64_t duration_ms)
+void progress_init(progress *p, FILE *out, int quiet, const char *traffic_path, int64_t duration_ms)
 {
     memset(p, 0, sizeof *p);
     /* a CI log or a pipe would fill with carriage returns: only a terminal gets the line */
     p->out = !quiet && out && isatty(fileno(out)) ? out : NULL;
-    p->total = total;
+    /* a pass over the whole file, for the ETA only */
+    p->total = p->out ? progress_count_records(traffic_path) : 0;
     p->duration_us = duration_ms * 1000;
 }
 

@@ -15,9 +15,11 @@ typedef struct progress {
     int shown;           /* a line is on the screen */
 } progress;
 
-/* Set p up to write to out when out is a terminal and quiet is 0. total: the records the run
- * will send, if known (progress_count_records); duration_ms: --duration or 0. */
-void progress_init(progress *p, FILE *out, int quiet, uint64_t total, int64_t duration_ms);
+/* Set p up to write to out when out is a terminal and quiet is 0. traffic_path: the traffic
+ * file, whose records are counted (progress_count_records) only when the line will show;
+ * duration_ms: --duration or 0. */
+void progress_init(progress *p, FILE *out, int quiet, const char *traffic_path,
+                   int64_t duration_ms);
 /* The sched tick: redraw the line (ud is the progress). */
 void progress_tick(void *ud, const stats *st, int64_t elapsed_us);
 /* Erase the line so the summary starts on a clean one. */

@@ -167,11 +167,11 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
 {
     exchange *ex = &f->ex;
     if (client_exchange_init_take(ex, s->o->base_url, method, path, body, len) != 0) {
-        snprintf(f->outcome, sizeof f->outcome, "error");
+        fmt_copy(f->outcome, sizeof f->outcome, "error");
         stats_error(s->st, "cannot build the request (path too long?)");
         return -1;
     }
-    snprintf(f->endpoint, sizeof f->endpoint, "%s", ep);
+    fmt_copy(f->endpoint, sizeof f->endpoint, ep);
     if (strncmp(path, "/v3/", 4) == 0 && strcmp(path, "/v3/oauth2/token") != 0) {
         char tok[CREDS_TOKEN_MAX];
         exchange *tex = &s->tex;
@@ -181,7 +181,7 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
         if (tr != 0) {
             /* No token: the record's answer is the token endpoint's refusal. */
             if (f->primary_status == 0) f->primary_status = tex->status;
-            snprintf(f->outcome, sizeof f->outcome, "no_token");
+            fmt_copy(f->outcome, sizeof f->outcome, "no_token");
             client_exchange_clear(tex);
             return -1;
         }
@@ -192,7 +192,7 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
             snprintf(msg, sizeof msg, "%s:%ld: key serial '%s' is not one of merchant %s's keys",
                      s->o->traffic_path, f->rec.line, f->rec.serial, f->m->mchid);
             input_error(s, msg);
-            snprintf(f->outcome, sizeof f->outcome, "input_error");
+            fmt_copy(f->outcome, sizeof f->outcome, "input_error");
             return -1;
         }
     } else if (strncmp(path, "/v1/", 4) == 0) {
@@ -202,7 +202,7 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
         client_add_header_str(ex, "Content-Type", "application/json; charset=utf-8", NULL);
     }
     if (client_prepare(ex) != 0) {
-        snprintf(f->outcome, sizeof f->outcome, "error");
+        fmt_copy(f->outcome, sizeof f->outcome, "error");
         return -1;
     }
     ex->intended_us = intended_us;
@@ -223,9 +223,9 @@ static int flow_resend(sched *s, flow *f, int64_t intended_us)
         memcpy(body, f->ex.body, f->ex.body_len + 1);
     }
     char ep[48], method[8], path[TRAFFIC_PATH_MAX];
-    snprintf(ep, sizeof ep, "%s", f->endpoint);
-    snprintf(method, sizeof method, "%s", f->ex.method);
-    snprintf(path, sizeof path, "%s", f->ex.path);
+    fmt_copy(ep, sizeof ep, f->endpoint);
+    fmt_copy(method, sizeof method, f->ex.method);
+    fmt_copy(path, sizeof path, f->ex.path);
     return flow_send(s, f, ep, method, path, body, f->ex.body_len, intended_us);
 }
 
@@ -237,12 +237,12 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
     if (strcmp(ep, f->rec.endpoint) == 0 || f->primary_status == 0) f->primary_status = ex->status;
     if (ex->status == 0 || ex->status >= 400) {
         if (!is_order(ep) || strcmp(f->outcome, "fallback") != 0)
-            snprintf(f->outcome, sizeof f->outcome, "error");
+            fmt_copy(f->outcome, sizeof f->outcome, "error");
         if (strcmp(ep, "chat_completions") == 0) s->st->fallback_failures++;
         return;
     }
     if (is_order(ep) && ex->status == 202) {
-        snprintf(f->outcome, sizeof f->outcome, "clarify");
+        fmt_copy(f->outcome, sizeof f->outcome, "clarify");
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(b, "confidence");
         (void)c;
         return;
@@ -251,11 +251,11 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
         const char *st = json_string(b, "status");
         const cJSON *intent = cJSON_GetObjectItemCaseSensitive(b, "intent");
         const cJSON *amount = cJSON_GetObjectItemCaseSensitive(intent, "amount");
-        snprintf(f->outcome, sizeof f->outcome, "%s", st ? st : "unknown");
-        snprintf(f->intent, sizeof f->intent, "%s",
+        fmt_copy(f->outcome, sizeof f->outcome, st ? st : "unknown");
+        fmt_copy(f->intent, sizeof f->intent,
                  json_string(intent, "type") ? json_string(intent, "type") : "");
         f->amount = num(amount, "total");
-        snprintf(f->currency, sizeof f->currency, "%s",
+        fmt_copy(f->currency, sizeof f->currency,
                  json_string(amount, "currency") ? json_string(amount, "currency") : "");
         const cJSON *conf = cJSON_GetObjectItemCaseSensitive(b, "confidence");
         const cJSON *th = cJSON_GetObjectItemCaseSensitive(b, "threshold");
@@ -276,12 +276,12 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
         cJSON *intent = content ? cJSON_Parse(content) : NULL;
         const cJSON *amount = cJSON_GetObjectItemCaseSensitive(intent, "amount");
         if (json_string(intent, "type")) {
-            snprintf(f->intent, sizeof f->intent, "%s", json_string(intent, "type"));
+            fmt_copy(f->intent, sizeof f->intent, json_string(intent, "type"));
             f->amount = num(amount, "total");
-            snprintf(f->currency, sizeof f->currency, "%s",
+            fmt_copy(f->currency, sizeof f->currency,
                      json_string(amount, "currency") ? json_string(amount, "currency") : "");
         }
-        snprintf(f->outcome, sizeof f->outcome, "llm");
+        fmt_copy(f->outcome, sizeof f->outcome, "llm");
         s->st->out_llm++;
         cJSON *holder = NULL;
         const char *text = policy_text(&f->rec, &holder);
@@ -290,7 +290,7 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
         cJSON_Delete(intent);
         return;
     }
-    snprintf(f->outcome, sizeof f->outcome, "ok");
+    fmt_copy(f->outcome, sizeof f->outcome, "ok");
 }
 
 /* One transfer of f finished: count it, check it, and let the policy say what is next. */
@@ -298,7 +298,7 @@ static void flow_done(sched *s, flow *f, CURLcode code)
 {
     exchange *ex = &f->ex;
     char ep[48];
-    snprintf(ep, sizeof ep, "%s", f->endpoint);
+    fmt_copy(ep, sizeof ep, f->endpoint);
     f->in_flight = 0;
     client_finish(ex, code);
     if (client_unreachable(ex)) s->res->unreachable_exchanges++;
@@ -308,12 +308,11 @@ static void flow_done(sched *s, flow *f, CURLcode code)
     int was_fallback = strcmp(f->outcome, "fallback") == 0;
     note_answer(s, f, ep, ex);
     if (was_fallback && strcmp(f->outcome, "error") == 0)
-        snprintf(f->outcome, sizeof f->outcome, "fallback");
+        fmt_copy(f->outcome, sizeof f->outcome, "fallback");
 
     policy_action act;
     policy_next(s->po, &f->rec, ep, ex, f->attempt, f->rounds, &act);
-    if (act.problem[0] && !f->problem[0])
-        snprintf(f->problem, sizeof f->problem, "%s", act.problem);
+    if (act.problem[0] && !f->problem[0]) fmt_copy(f->problem, sizeof f->problem, act.problem);
     int64_t now = clock_mono_us();
     switch (act.step) {
     case POLICY_RETRY:
@@ -434,12 +433,12 @@ static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_
     s->started++;
     s->st->records++;
     const char *path = f->rec.path;
-    snprintf(f->outcome, sizeof f->outcome, "none");
+    fmt_copy(f->outcome, sizeof f->outcome, "none");
     if (strcmp(path, "/v3/oauth2/token") == 0 || strncmp(path, "/__admin", 8) == 0 ||
         strcmp(path, "/metrics") == 0) {
         /* The harness fetches its own tokens; operations are not part of a replay. */
         s->st->skipped++;
-        snprintf(f->outcome, sizeof f->outcome, "skipped");
+        fmt_copy(f->outcome, sizeof f->outcome, "skipped");
         flow_finish(s, f);
         return;
     }
@@ -451,7 +450,7 @@ static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_
                      s->o->traffic_path, f->rec.line, f->rec.merchant);
             s->st->unknown_merchant++;
             input_error(s, msg);
-            snprintf(f->outcome, sizeof f->outcome, "input_error");
+            fmt_copy(f->outcome, sizeof f->outcome, "input_error");
             flow_finish(s, f);
             return;
         }
@@ -466,8 +465,8 @@ static void flow_start(sched *s, flow *f, traffic_record *rec, int64_t intended_
              * earlier parse and skips both calls. */
             s->st->cache_hits++;
             s->st->cache_saved_micros += saved;
-            snprintf(f->outcome, sizeof f->outcome, "cached");
-            snprintf(f->intent, sizeof f->intent, "%s", intent);
+            fmt_copy(f->outcome, sizeof f->outcome, "cached");
+            fmt_copy(f->intent, sizeof f->intent, intent);
             f->primary_status = 200;
             cJSON_Delete(holder);
             flow_finish(s, f);
