@@ -29,7 +29,9 @@ int finish_run(const finish_opts *o, const report_info *ri, const stats *st,
         return EXIT_USAGE;
     }
     cJSON_AddBoolToObject(r, "partial", res->interrupted);
-    runview_add(r, st, cr);
+    /* the chart data (a thousand percentiles per histogram) goes only where a report is
+     * read: written, compared with a baseline, or kept for a comparison */
+    if (o->report_dir || o->baseline || keep) runview_add(r, st, cr);
     cJSON_AddItemToObject(r, "gates", measure_gates_json(gr, o->gates, ng));
 
     baseline_verdict bv = {0};
