@@ -81,7 +81,7 @@ static int parse_int64(const char *s, int64_t *out)
 
 int auth_check(http_req *req, nonce_cache *nonces)
 {
-    const char *authz = http_header(req, "Authorization");
+    const char *authz = http_hdr(req, HTTP_HDR_AUTHORIZATION);
     token_claims claims;
     int64_t now = clock_now_s();
 
@@ -110,10 +110,10 @@ int auth_check(http_req *req, nonce_cache *nonces)
         return -1;
     }
 
-    const char *ts = http_header(req, "Wechatpay-Timestamp");
-    const char *nonce = http_header(req, "Wechatpay-Nonce");
-    const char *serial = http_header(req, "Wechatpay-Serial");
-    const char *sig = http_header(req, "Wechatpay-Signature");
+    const char *ts = http_hdr(req, HTTP_HDR_WECHATPAY_TIMESTAMP);
+    const char *nonce = http_hdr(req, HTTP_HDR_WECHATPAY_NONCE);
+    const char *serial = http_hdr(req, HTTP_HDR_WECHATPAY_SERIAL);
+    const char *sig = http_hdr(req, HTTP_HDR_WECHATPAY_SIGNATURE);
     if (!ts || !nonce || !serial || !sig)
         return sign_error(req,
                           "missing signature header: Wechatpay-Timestamp, Wechatpay-Nonce, "

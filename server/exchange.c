@@ -316,7 +316,7 @@ void exchange_observe(journal *j, metrics *m, const http_req *req, int64_t elaps
             .path = req->url,
             .endpoint = label_name(ep),
             .merchant = req->merchant ? req->merchant->mchid : NULL,
-            .idempotency_key = http_header(req, "Idempotency-Key"),
+            .idempotency_key = http_hdr(req, HTTP_HDR_IDEMPOTENCY_KEY),
             .body = req->body,
             .body_len = req->body_len,
             .body_canonical = req->body && req->body_len &&

@@ -100,6 +100,12 @@ void http_req_scan_headers(http_req *req)
     req->hdr_scanned = 1;
 }
 
+const char *http_hdr(const http_req *req, int k)
+{
+    if (k < 0 || k >= HTTP_HDR_COUNT) return NULL;
+    return req->hdr_scanned ? req->hdr[k] : mg_get_header(req->conn, hdr_names[k]);
+}
+
 const char *http_header(const http_req *req, const char *name)
 {
     if (req->hdr_scanned) {

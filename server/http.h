@@ -85,6 +85,8 @@ void http_req_cleanup(http_req *req);
 void http_req_scan_headers(http_req *req);
 /* Request header value or NULL (borrowed from CivetWeb, valid during the request). */
 const char *http_header(const http_req *req, const char *name);
+/* The same for a header of the table, k an HTTP_HDR_* (no name comparisons). */
+const char *http_hdr(const http_req *req, int k);
 /* Queue a response header for the next send; silently refused past the cap. */
 void http_add_header(http_req *req, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

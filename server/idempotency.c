@@ -393,7 +393,7 @@ int idempotency_http_begin(http_req *req, idempotency_store *s)
     if (!s || !req->merchant || strcmp(req->ri->request_method, "POST") != 0 ||
         strncmp(req->ri->local_uri, "/v3/ai/", 7) != 0)
         return 0;
-    const char *key = http_header(req, "Idempotency-Key");
+    const char *key = http_hdr(req, HTTP_HDR_IDEMPOTENCY_KEY);
     if (!key) return 0;
     size_t klen = strnlen(key, IDEMPOTENCY_KEY_MAX + 1);
     if (klen == 0 || klen > IDEMPOTENCY_KEY_MAX) {

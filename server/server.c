@@ -162,7 +162,7 @@ static void serve(http_req *req, server *s)
     if (r->body == BODY_JSON) {
         size_t off = 0;
         char msg[128];
-        if (!json_is_media_type(http_header(req, "Content-Type"))) {
+        if (!json_is_media_type(http_hdr(req, HTTP_HDR_CONTENT_TYPE))) {
             http_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
                        "send Content-Type: application/json; charset=utf-8", NULL);
             return;
@@ -192,6 +192,7 @@ static int dispatch(struct mg_connection *conn, void *data)
 {
     server *s = data;
     http_req req;
+    clock_hold(); /* one "now" per request */
     memset(&req, 0, sizeof req);
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
@@ -226,6 +227,7 @@ static int dispatch(struct mg_connection *conn, void *data)
     if (req.observe) req.observe(&req); /* a streamed answer, seen once it has ended */
     http_req_cleanup(&req);
     scenario_release(ref);
+    clock_release();
     return req.status ? req.status : 500;
 }
 
