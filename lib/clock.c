@@ -20,30 +20,10 @@ static int64_t real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A request thread's one reading of real time while it holds the clock (-1: not read
- * yet). A scripted request asked the time eleven times; on a VM each reading is a
- * pvclock read of about 45 ns. */
-static _Thread_local int held;
-static _Thread_local int64_t held_real_ms = -1;
-
-void clock_hold(void)
-{
-    held = 1;
-    held_real_ms = -1;
-}
-
-void clock_release(void)
-{
-    held = 0;
-}
-
 int64_t clock_now_ms(void)
 {
     int64_t v = atomic_load(&virtual_ms);
-    if (v >= 0) return v;
-    if (!held) return real_ms() + atomic_load(&offset_ms);
-    if (held_real_ms < 0) held_real_ms = real_ms();
-    return held_real_ms + atomic_load(&offset_ms);
+    return v >= 0 ? v : real_ms() + atomic_load(&offset_ms);
 }
 
 int64_t clock_now_s(void)
@@ -167,5 +147,4 @@ void clock_sleep_ms(double ms)
                           .tv_nsec = (long)((ms - 1000.0 * (double)(time_t)(ms / 1000)) * 1e6)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-    held_real_ms = -1; /* a held clock reads again after a sleep */
 }

@@ -20,11 +20,6 @@ int64_t clock_mono_us(void);
 /* Sleep ms real milliseconds (fractions kept; nothing for ms <= 0), resuming after signals.
  * Synthetic latency is real time even on a virtual clock. */
 void clock_sleep_ms(double ms);
-/* Until clock_release, this thread's wall-clock readings are one reading, taken at the
- * first and again after each clock_sleep_ms: a request sees one "now" and pays for one
- * clock read. Monotonic readings are not held. */
-void clock_hold(void);
-void clock_release(void);
 /* Freeze the clock at ms (virtual time). */
 void clock_set_virtual(int64_t ms);
 /* Move a virtual clock forward by ms; on a real clock shifts it by ms. */

@@ -192,7 +192,6 @@ static int dispatch(struct mg_connection *conn, void *data)
 {
     server *s = data;
     http_req req;
-    clock_hold(); /* one "now" per request */
     memset(&req, 0, sizeof req);
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
@@ -227,7 +226,6 @@ static int dispatch(struct mg_connection *conn, void *data)
     if (req.observe) req.observe(&req); /* a streamed answer, seen once it has ended */
     http_req_cleanup(&req);
     scenario_release(ref);
-    clock_release();
     return req.status ? req.status : 500;
 }
 
