@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
+
 void fmt_pct(char *b, size_t cap, double ratio)
 {
     if (ratio < 0 || !isfinite(ratio))
@@ -38,17 +40,7 @@ void fmt_micros(char *b, size_t cap, int64_t micros)
 
 size_t fmt_i64(char *b, int64_t v)
 {
-    char tmp[FMT_I64_MAX];
-    size_t n = 0, len = 0;
-    /* through unsigned, so INT64_MIN negates too */
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) b[len++] = '-';
-    while (n)
-        b[len++] = tmp[--n];
+    size_t len = json_int(b, v, 0);
     b[len] = '\0';
     return len;
 }

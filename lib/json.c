@@ -108,6 +108,25 @@ static const unsigned char quote_special[256] = {
 };
 /* clang-format on */
 
+size_t json_int(char *out, int64_t v, int width)
+{
+    char tmp[24];
+    size_t n = 0, len = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN negates too */
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) out[len++] = '-';
+    /* printf's width counts the sign */
+    size_t digits = width > (v < 0) ? (size_t)(width - (v < 0)) : 0;
+    for (size_t pad = n; pad < digits; pad++)
+        out[len++] = '0';
+    while (n)
+        out[len++] = tmp[--n];
+    return len;
+}
+
 size_t json_quoted_len(const char *s, size_t n)
 {
     size_t len = n + 2;

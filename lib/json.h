@@ -40,6 +40,10 @@ cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
 size_t json_quote(char *out, const char *s, size_t n);
 /* The bytes json_quote writes for s (n bytes), quotes included. */
 size_t json_quoted_len(const char *s, size_t n);
+/* v in decimal as "%0*" PRId64 prints it with that width (0 or 1: no padding) into out,
+ * which has room for 20 bytes or width, whichever is more; not NUL-terminated. Returns
+ * the length. The one integer printer of the hot paths (no snprintf). */
+size_t json_int(char *out, int64_t v, int width);
 /* Round a double to `decimals` places for output so 0.91 does not print as 0.90999999. */
 double json_round(double v, int decimals);
 

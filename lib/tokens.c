@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
+
 /* Decode one UTF-8 code point at p (n bytes left); returns its length, or 1
  * with *cp = 0xFFFD for an invalid byte. */
 static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
@@ -77,15 +79,7 @@ int64_t tokens_of_json_value(const cJSON *v)
         int len;
         if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
             /* what "%.15g" prints for an integer of at most 15 digits, without snprintf */
-            char *e = num + sizeof num, *o = e;
-            long long i = (long long)d;
-            unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
-            do {
-                *--o = (char)('0' + u % 10);
-                u /= 10;
-            } while (u);
-            if (i < 0) *--o = '-';
-            return n + tokens_estimate(o, (size_t)(e - o));
+            return n + tokens_estimate(num, json_int(num, (int64_t)d, 0));
         }
         len = snprintf(num, sizeof num, "%.15g", d);
         return n + tokens_estimate(num, len > 0 ? (size_t)len : 0);

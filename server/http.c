@@ -205,15 +205,7 @@ static void hb_str(hbuf *b, const char *s)
 /* "%lld" into out (at least 21 bytes, NUL-terminated); returns the length. */
 static size_t put_int(char *out, long long v)
 {
-    char tmp[24], *e = tmp + sizeof tmp, *o = e;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--o = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) *--o = '-';
-    size_t n = (size_t)(e - o);
-    memcpy(out, o, n);
+    size_t n = json_int(out, v, 0);
     out[n] = '\0';
     return n;
 }
@@ -373,15 +365,7 @@ static void jb_num(jbuf *b, double d)
     }
     if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
         /* what "%1.15g" prints for an integer of at most 15 digits */
-        char *e = num + sizeof num, *o = e;
-        long long v = (long long)d;
-        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-        do {
-            *--o = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0) *--o = '-';
-        jb_put(b, o, (size_t)(e - o));
+        jb_put(b, num, json_int(num, (int64_t)d, 0));
         return;
     }
     /* A short decimal (0.97, 12.5) that the double is the nearest to prints

@@ -242,25 +242,6 @@ static void lb_put(lbuf *b, const char *s, size_t n)
 
 #define lb_lit(b, lit) lb_put(b, lit, sizeof lit - 1)
 
-/* v in decimal, as "%" PRId64 prints it (at least width digits, zero-padded,
- * like "%04" PRIu64 when width is 4); returns the length written to out. */
-static size_t fmt_int(char *out, int64_t v, int width)
-{
-    char tmp[24];
-    size_t n = 0, len = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n < (size_t)width)
-        tmp[n++] = '0';
-    if (v < 0) out[len++] = '-';
-    while (n)
-        out[len++] = tmp[--n];
-    return len;
-}
-
 /* A string the way cJSON prints one. */
 static void lb_str(lbuf *b, const char *s)
 {
@@ -280,19 +261,10 @@ static size_t fmt_prefix(char *out, uint64_t seq, int64_t at_ms)
     char *q = out;
     memcpy(q, "{\"id\":\"r-", 9);
     q += 9;
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + seq % 10);
-        seq /= 10;
-    } while (seq);
-    while (n < 4)
-        digits[n++] = '0';
-    while (n)
-        *q++ = digits[--n];
+    q += json_int(q, (int64_t)seq, 4);
     memcpy(q, "\",\"at_ms\":", 10);
     q += 10;
-    q += fmt_int(q, at_ms, 1);
+    q += json_int(q, at_ms, 1);
     *q++ = ',';
     return (size_t)(q - out);
 }
@@ -300,7 +272,7 @@ static size_t fmt_prefix(char *out, uint64_t seq, int64_t at_ms)
 static void lb_int(lbuf *b, int64_t v)
 {
     char num[24];
-    lb_put(b, num, fmt_int(num, v, 1));
+    lb_put(b, num, json_int(num, v, 1));
 }
 
 static size_t slen(const char *s)

@@ -196,6 +196,35 @@ static cJSON *random_tree(uint64_t *x, int depth)
     }
 }
 
+START_TEST(json_int_is_printfs)
+{
+    static const int64_t edge[] = {0,
+                                   1,
+                                   -1,
+                                   9,
+                                   10,
+                                   -10,
+                                   999,
+                                   1000,
+                                   INT64_MAX,
+                                   INT64_MIN,
+                                   INT64_MIN + 1,
+                                   1234567890123456789LL};
+    char want[64], got[64];
+    uint64_t x = 7;
+    for (int i = 0; i < 20000; i++) {
+        int64_t v = i < (int)(sizeof edge / sizeof *edge)
+                        ? edge[i]
+                        : (int64_t)(lcg(&x) << 33 ^ lcg(&x)) >> (lcg(&x) % 64);
+        int width = i % 7;
+        snprintf(want, sizeof want, "%0*lld", width, (long long)v);
+        size_t n = json_int(got, v, width);
+        got[n] = '\0';
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 START_TEST(http_json_is_cjsons)
 {
     uint64_t x = 42;
@@ -319,6 +348,7 @@ static Suite *suite(void)
     tcase_add_test(tc, utf8_count_validates);
     tcase_add_test(tc, json_guards);
     tcase_add_test(tc, json_quote_is_cjsons);
+    tcase_add_test(tc, json_int_is_printfs);
     tcase_add_test(tc, http_json_is_cjsons);
     tcase_add_test(tc, rng_is_keyed_not_streamed);
     tcase_add_test(tc, access_token_claims);
