@@ -99,9 +99,8 @@ double json_round(double v, int decimals)
     return round(v * scale) / scale;
 }
 
-/* 1 for the bytes cJSON escapes: control bytes, '"' and '\\' */
 /* clang-format off */
-static const unsigned char quote_special[256] = {
+const unsigned char json_escaped[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
     ['"'] = 1, ['\\'] = 1,
@@ -131,7 +130,7 @@ size_t json_quoted_len(const char *s, size_t n)
 {
     size_t len = n + 2;
     for (const unsigned char *c = (const unsigned char *)s, *end = c + n; c < end; c++)
-        if (quote_special[*c]) len += *c && strchr("\"\\\b\f\n\r\t", *c) ? 1 : 5; /* \n, \u000b */
+        if (json_escaped[*c]) len += *c && strchr("\"\\\b\f\n\r\t", *c) ? 1 : 5; /* \n, \u000b */
     return len;
 }
 
@@ -144,7 +143,7 @@ size_t json_quote(char *out, const char *s, size_t n)
     while (c < end) {
         /* copy the plain run in one go: most strings have nothing to escape */
         const unsigned char *run = c;
-        while (c < end && !quote_special[*c])
+        while (c < end && !json_escaped[*c])
             c++;
         memcpy(o, run, (size_t)(c - run));
         o += c - run;

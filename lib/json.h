@@ -36,6 +36,8 @@ cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
 /* Write s (n bytes) as a quoted JSON string in exactly the bytes cJSON prints (control
  * bytes, '"' and '\\' escaped, everything else as is) into out, which has room for
  * JSON_QUOTED_MAX(n) bytes. Returns the bytes written; nothing is NUL-terminated. */
+/* 1 for the bytes cJSON escapes in a string: control bytes, '"' and '\\'. */
+extern const unsigned char json_escaped[256];
 #define JSON_QUOTED_MAX(n) (6 * (n) + 2)
 size_t json_quote(char *out, const char *s, size_t n);
 /* The bytes json_quote writes for s (n bytes), quotes included. */

@@ -40,13 +40,6 @@ static void sc_ws(scan *s)
     s->p = p;
 }
 
-/* 1 for the bytes that end a plain run inside a string: control bytes, '"' and '\\' */
-static const unsigned char str_special[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
-    ['"'] = 1, ['\\'] = 1,
-};
-
 /* Nonzero when some byte of w is zero / below n (n <= 128); exact as a yes or no. */
 #define SWAR_ONES 0x0101010101010101ull
 #define SWAR_HIGH 0x8080808080808080ull
@@ -66,7 +59,7 @@ static int sc_string(scan *s, const char **str, size_t *len)
                 break;
             p += 8;
         }
-        while (p < s->end && !str_special[(unsigned char)*p])
+        while (p < s->end && !json_escaped[(unsigned char)*p])
             p++;
         if (p >= s->end) break;
         unsigned char c = (unsigned char)*p;
