@@ -3,8 +3,6 @@
  * directory. A body with "items" is also walked like fraud_batch_create ("/items/N"
  * prefixes). Checks the documented invariants: the score is the sum of the hits, errors
  * name a field under the prefix. */
-#include "diag.h"
-#include "directory.h"
 #include "fraud.h"
 #include "json.h"
 #include <stdint.h>
@@ -12,24 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef FUZZ_DIRECTORY
-#define FUZZ_DIRECTORY "fixtures/directory.yaml"
-#endif
+#include "fuzz_directory.h"
 
 static directory *dir;
 static fraud_input in; /* 8 KB of cadence: not on the stack */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    diag d;
     (void)argc;
     (void)argv;
-    diag_init(&d, FUZZ_DIRECTORY);
-    if (directory_load(FUZZ_DIRECTORY, &d, &dir) != 0) {
-        fprintf(stderr, "fuzz_fraud: cannot load %s\n", FUZZ_DIRECTORY);
-        abort();
-    }
-    diag_free(&d);
+    dir = fuzz_directory("fuzz_fraud");
     return 0;
 }
 

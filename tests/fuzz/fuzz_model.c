@@ -6,17 +6,13 @@
  * Flags: bits 0-1 locale (none, en-US, zh-CN, mixed), bit 2 no payer, bits 3-5 the
  * reference time zone, bits 6-7 the reference day (so "last night" finds orders or not). */
 #include "clock.h"
-#include "diag.h"
-#include "directory.h"
 #include "model.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef FUZZ_DIRECTORY
-#define FUZZ_DIRECTORY "fixtures/directory.yaml"
-#endif
+#include "fuzz_directory.h"
 
 #define MAX_FUZZ_ANSWERS (MODEL_MAX_ANSWERS + 2) /* past the cap, as a client may send */
 
@@ -24,15 +20,9 @@ static directory *dir;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    diag d;
     (void)argc;
     (void)argv;
-    diag_init(&d, FUZZ_DIRECTORY);
-    if (directory_load(FUZZ_DIRECTORY, &d, &dir) != 0) {
-        fprintf(stderr, "fuzz_model: cannot load %s\n", FUZZ_DIRECTORY);
-        abort();
-    }
-    diag_free(&d);
+    dir = fuzz_directory("fuzz_model");
     return 0;
 }
 
