@@ -15,7 +15,8 @@ void client_exchange_clear(exchange *ex)
     if (ex->easy) curl_easy_cleanup(ex->easy);
     free(ex->body);
     free(ex->resp);
-    cJSON_Delete(ex->json);
+    jarena_release(&ex->arena, ex->json, ex->json_how);
+    jarena_free(&ex->arena);
     memset(ex, 0, sizeof *ex);
 }
 
@@ -30,7 +31,7 @@ static void exchange_reset(exchange *ex)
     ex->resp = NULL;
     ex->resp_len = ex->resp_bytes = 0;
     ex->resp_truncated = 0;
-    cJSON_Delete(ex->json);
+    jarena_release(&ex->arena, ex->json, ex->json_how);
     ex->json = NULL;
     ex->method[0] = ex->url[0] = ex->path[0] = '\0';
     ex->nheaders = 0;
@@ -230,7 +231,7 @@ int client_prepare(exchange *ex)
     ex->resp_truncated = 0;
     free(ex->resp);
     ex->resp = NULL;
-    cJSON_Delete(ex->json);
+    jarena_release(&ex->arena, ex->json, ex->json_how);
     ex->json = NULL;
     ex->error[0] = '\0';
     ex->curl_code = CURLE_OK;
@@ -249,8 +250,8 @@ void client_finish(exchange *ex, CURLcode code)
     }
     if (ex->resp_len && !ex->resp_truncated) {
         size_t off;
-        if (json_parse(ex->resp, ex->resp_len, JSON_MAX_DEPTH, &ex->json, &off) != JSON_OK)
-            ex->json = NULL;
+        int how = jarena_parse(&ex->arena, ex->resp, ex->resp_len, JSON_MAX_DEPTH, &ex->json, &off);
+        ex->json_how = how > 0 ? how : 0;
     }
 }
 

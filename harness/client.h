@@ -19,6 +19,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "jarena.h"
+
 #define CLIENT_BODY_MAX (1u << 20) /* response bytes kept per exchange */
 #define CLIENT_MAX_HEADERS 12
 #define CLIENT_HEADER_MAX 512
@@ -49,7 +51,9 @@ typedef struct exchange {
     size_t resp_len;
     size_t resp_bytes; /* bytes received, including any past the cap */
     int resp_truncated;
-    cJSON *json; /* parsed response body when it is JSON (owned), else NULL */
+    cJSON *json;  /* parsed response body when it is JSON (owned, read-only), else NULL */
+    int json_how; /* JARENA_IN_ARENA or JARENA_ON_HEAP: where json lives */
+    jarena arena; /* json's nodes, reused by every answer of the exchange */
     /* timing, clock_mono_us */
     int64_t intended_us, sent_us, done_us;
     CURL *easy; /* owned, kept across requests until client_exchange_clear */

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "jarena.h"
 #include "json.h"
 
 struct traffic {
@@ -20,6 +21,8 @@ struct traffic {
     char *rd;
     size_t rpos, rlen;
     int rerr, reof;
+    /* each line's tree, dropped as soon as the record is taken out of it */
+    jarena arena;
 };
 
 #define TRAFFIC_READ_CHUNK 65536
@@ -75,6 +78,7 @@ void traffic_close(traffic *t)
 {
     if (!t) return;
     if (t->owns && t->f) fclose(t->f);
+    jarena_free(&t->arena);
     free(t->buf);
     free(t->rd);
     free(t);
@@ -142,17 +146,29 @@ static const char *endpoint_of(const char *path)
     return "other";
 }
 
-int traffic_parse_line(const char *name, long line, const char *text, size_t len,
-                       traffic_record *rec, char *err, size_t errcap)
+/* Frees v, a tree detached from a line's root parsed as how says (0: json_parse). */
+static void drop(cJSON *v, int how)
+{
+    if (how != JARENA_IN_ARENA) cJSON_Delete(v);
+}
+
+/* traffic_parse_line, with the line's tree in a when a is not NULL. */
+static int parse_record(const char *name, long line, const char *text, size_t len,
+                        traffic_record *rec, char *err, size_t errcap, jarena *a)
 {
     cJSON *root = NULL;
     size_t off = 0;
     char msg[256];
-    int rc = TRAFFIC_BAD;
+    int rc = TRAFFIC_BAD, how = 0;
 
     traffic_record_clear(rec);
     rec->line = line;
-    int jr = json_parse(text, len, JSON_MAX_DEPTH, &root, &off);
+    int jr = a ? jarena_parse(a, text, len, JSON_MAX_DEPTH, &root, &off)
+               : json_parse(text, len, JSON_MAX_DEPTH, &root, &off);
+    if (jr > 0) {
+        how = jr;
+        jr = JSON_OK;
+    }
     if (jr != JSON_OK) {
         snprintf(msg, sizeof msg, "%s at byte %zu%s",
                  jr == JSON_EDEPTH ? "JSON nested too deeply" : "not valid JSON", off + 1,
@@ -218,16 +234,21 @@ int traffic_parse_line(const char *name, long line, const char *text, size_t len
     for (int i = 0; i < 3; i++) {
         cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, objs[i]);
         if (!v || cJSON_IsNull(v)) {
-            cJSON_Delete(v);
+            drop(v, how);
             continue;
         }
         if (!cJSON_IsObject(v)) {
-            cJSON_Delete(v);
+            drop(v, how);
             snprintf(msg, sizeof msg, "\"%s\" must be an object", objs[i]);
             rc = bad(err, errcap, name, line, msg);
             goto out;
         }
-        *dst[i] = v;
+        /* the record outlives the line's arena: it keeps a copy on the heap */
+        *dst[i] = how == JARENA_IN_ARENA ? cJSON_Duplicate(v, 1) : v;
+        if (!*dst[i]) {
+            rc = bad(err, errcap, name, line, "out of memory");
+            goto out;
+        }
     }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec->expect, "status");
     if (st && !cJSON_IsNumber(st) && !cJSON_IsArray(st)) {
@@ -236,13 +257,22 @@ int traffic_parse_line(const char *name, long line, const char *text, size_t len
     }
     rc = TRAFFIC_RECORD;
 out:
-    cJSON_Delete(root);
+    if (how)
+        jarena_release(a, root, how);
+    else
+        cJSON_Delete(root);
     if (rc != TRAFFIC_RECORD) {
         long keep = rec->line;
         traffic_record_clear(rec);
         rec->line = keep;
     }
     return rc;
+}
+
+int traffic_parse_line(const char *name, long line, const char *text, size_t len,
+                       traffic_record *rec, char *err, size_t errcap)
+{
+    return parse_record(name, line, text, len, rec, err, errcap, NULL);
 }
 
 int traffic_next(traffic *t, traffic_record *rec, char *err, size_t errcap)
@@ -294,7 +324,7 @@ int traffic_next(traffic *t, traffic_record *rec, char *err, size_t errcap)
             s++;
         if (s == n || t->buf[s] == '#') continue; /* blank lines and comments */
         t->buf[n] = '\0';
-        int rc = traffic_parse_line(t->name, t->line, t->buf + s, n - s, rec, err, errcap);
+        int rc = parse_record(t->name, t->line, t->buf + s, n - s, rec, err, errcap, &t->arena);
         if (rc == TRAFFIC_BAD && c == EOF) {
             size_t l = strlen(err);
             snprintf(err + l, errcap - l, " (the last line has no newline: truncated file?)");

@@ -1,0 +1,100 @@
+#include "jarena.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "json.h"
+
+/* The arena the hooks allocate from: set only for the length of one jarena_parse. */
+static _Thread_local jarena *cur;
+
+static void *hook_malloc(size_t n)
+{
+    jarena *a = cur;
+    if (!a) return malloc(n);
+    /* cJSON stores pointers and doubles: 16 bytes keeps every block aligned for either */
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need < n || need > a->cap - a->used) {
+        /* a NULL ends the parse; jarena_parse then takes the heap */
+        a->exhausted = 1;
+        return NULL;
+    }
+    void *p = a->buf + a->used;
+    a->used += need;
+    return p;
+}
+
+static void hook_free(void *p)
+{
+    jarena *a = cur;
+    /* cJSON frees a partial tree when a parse fails: inside the arena that is a no-op */
+    if (a && (uintptr_t)p - (uintptr_t)a->buf < a->cap) return;
+    free(p);
+}
+
+static void install_hooks(void)
+{
+    cJSON_Hooks h = {.malloc_fn = hook_malloc, .free_fn = hook_free};
+    cJSON_InitHooks(&h);
+}
+
+/* Get a's block to its wanted size; the old block holds no tree. Returns 0 or -1. */
+static int arena_ready(jarena *a)
+{
+    if (a->buf && a->cap >= a->want) return 0;
+    size_t cap = a->want > JARENA_MIN ? a->want : JARENA_MIN;
+    if (cap > JARENA_MAX) cap = JARENA_MAX;
+    char *b = malloc(cap);
+    if (!b) return -1;
+    free(a->buf);
+    a->buf = b;
+    a->cap = a->want = cap;
+    return 0;
+}
+
+int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON **out,
+                 size_t *err_offset)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_hooks);
+    *out = NULL;
+    /* a text larger than half the biggest block makes a tree that would not fit */
+    if (!a->live && len <= JARENA_MAX / 2 && arena_ready(a) == 0) {
+        a->used = 0;
+        a->exhausted = 0;
+        cur = a;
+        int rc = json_parse(text, len, max_depth, out, err_offset);
+        cur = NULL;
+        if (rc == JSON_OK) {
+            a->live = 1;
+            return JARENA_IN_ARENA;
+        }
+        if (!a->exhausted) return rc;
+        /* the next text of this arena is likely as large: grow at the next parse */
+        if (a->cap < JARENA_MAX) a->want = a->cap * 2;
+        a->used = 0;
+    }
+    int rc = json_parse(text, len, max_depth, out, err_offset);
+    return rc == JSON_OK ? JARENA_ON_HEAP : rc;
+}
+
+void jarena_release(jarena *a, cJSON *tree, int how)
+{
+    if (!tree) return;
+    if (how == JARENA_ON_HEAP) {
+        cJSON_Delete(tree);
+        return;
+    }
+    a->used = 0;
+    a->live = 0;
+}
+
+void jarena_free(jarena *a)
+{
+    if (!a) return;
+    free(a->buf);
+    a->buf = NULL;
+    a->cap = a->used = a->want = 0;
+    a->exhausted = a->live = 0;
+}
