@@ -13,6 +13,7 @@ void client_exchange_clear(exchange *ex)
 {
     if (!ex) return;
     if (ex->easy) curl_easy_cleanup(ex->easy);
+    curl_url_cleanup(ex->cu);
     free(ex->body);
     free(ex->resp);
     jarena_release(&ex->arena, ex->json, ex->json_how);
@@ -226,6 +227,17 @@ int client_prepare(exchange *ex)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, ex);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, ex);
     curl_easy_setopt(c, CURLOPT_PRIVATE, ex);
+    /* libcurl parses a CURLOPT_URL string afresh on every transfer, and prints it back
+     * from its parts; a slot mostly sends to the same URL again, so it is parsed here only
+     * when it changes, with the flags libcurl uses for CURLOPT_URL. */
+    if (strcmp(ex->cu_url, ex->url) != 0) {
+        ex->cu_url[0] = '\0';
+        if (!ex->cu) ex->cu = curl_url();
+        if (ex->cu && curl_url_set(ex->cu, CURLUPART_URL, ex->url,
+                                   CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK)
+            memcpy(ex->cu_url, ex->url, strlen(ex->url) + 1);
+    }
+    curl_easy_setopt(c, CURLOPT_CURLU, ex->cu_url[0] ? ex->cu : NULL);
     curl_easy_setopt(c, CURLOPT_URL, ex->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, ex->method);
     /* libcurl only reads the list, for as long as the transfer runs: it can live in ex. */

@@ -24,11 +24,12 @@
 #define CLIENT_BODY_MAX (1u << 20) /* response bytes kept per exchange */
 #define CLIENT_MAX_HEADERS 12
 #define CLIENT_HEADER_MAX 512
+#define CLIENT_URL_MAX 1200
 
 typedef struct exchange {
     /* the request as sent */
     char method[8];
-    char url[1200];
+    char url[CLIENT_URL_MAX];
     char path[1024];
     char headers[CLIENT_MAX_HEADERS][CLIENT_HEADER_MAX]; /* "Name: value" */
     int nheaders;
@@ -57,6 +58,10 @@ typedef struct exchange {
     /* timing, clock_mono_us */
     int64_t intended_us, sent_us, done_us;
     CURL *easy; /* owned, kept across requests until client_exchange_clear */
+    /* url parsed for libcurl (owned, kept with easy), or NULL; cu_url is the url it holds, ""
+     * when it holds none (a url it refuses goes to libcurl as text, to fail as before) */
+    CURLU *cu;
+    char cu_url[CLIENT_URL_MAX];
     /* the list handed to libcurl: "Expect:" then headers[], no allocation per request */
     struct curl_slist hnodes[CLIENT_MAX_HEADERS + 1];
 } exchange;
