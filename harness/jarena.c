@@ -53,6 +53,37 @@ static int arena_ready(jarena *a)
     return 0;
 }
 
+/* 1 when no array or object in t is nested deeper than max (the outermost is depth 1). */
+static int depth_within(const cJSON *t, int max)
+{
+    if (!cJSON_IsArray(t) && !cJSON_IsObject(t)) return 1;
+    if (max < 1) return 0;
+    for (const cJSON *c = t->child; c; c = c->next)
+        if (!depth_within(c, max - 1)) return 0;
+    return 1;
+}
+
+/* json_parse's answer for a text it accepts, without its pre-pass over every byte for the
+ * depth: the tree is measured instead (cJSON bounds its own recursion at 1000). NULL when
+ * json_parse would refuse the text, or a tree would not fit: only json_parse itself then
+ * says which error and where. */
+static cJSON *parse_fast(const char *text, size_t len, int max_depth)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) return NULL;
+    for (const char *p = end; p < text + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            return NULL;
+        }
+    if (!depth_within(root, max_depth)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
 int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON **out,
                  size_t *err_offset)
 {
@@ -64,13 +95,13 @@ int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON *
         a->used = 0;
         a->exhausted = 0;
         cur = a;
-        int rc = json_parse(text, len, max_depth, out, err_offset);
+        *out = parse_fast(text, len, max_depth);
         cur = NULL;
-        if (rc == JSON_OK) {
+        if (*out) {
             a->live = 1;
             return JARENA_IN_ARENA;
         }
-        if (!a->exhausted) return rc;
+        if (!a->exhausted) return json_parse(text, len, max_depth, out, err_offset);
         /* the next text of this arena is likely as large: grow at the next parse */
         if (a->cap < JARENA_MAX) a->want = a->cap * 2;
         a->used = 0;

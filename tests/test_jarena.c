@@ -73,11 +73,24 @@ START_TEST(errors_are_json_parse_errors)
         ck_assert_ptr_null(t);
         ck_assert_uint_eq(off, roff);
     }
-    /* too deep for the limit: json_parse's depth error */
+    /* too deep for the limit: json_parse's depth error, at the same bracket */
     cJSON *t = NULL;
     size_t off = 0;
     ck_assert_int_eq(jarena_parse(&a, "[[[[1]]]]", 9, 3, &t, &off), JSON_EDEPTH);
     ck_assert_uint_eq(off, 3);
+    ck_assert_int_eq(jarena_parse(&a, "{\"a\":[{\"b\":[]}]}", 17, 3, &t, &off), JSON_EDEPTH);
+    ck_assert_uint_eq(off, 11);
+    /* as deep as the limit, with brackets inside strings that do not count */
+    const char *deep[] = {"[[[1]]]", "{\"a\":[{\"[[[\":\"]\"}]}", "[[],{},[{}]]", "7"};
+    for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++) {
+        int how = jarena_parse(&a, deep[i], strlen(deep[i]), 3, &t, &off);
+        ck_assert_msg(how == JARENA_IN_ARENA, "%s: %d", deep[i], how);
+        char *got = json_print(t), *want = reference(deep[i]);
+        ck_assert_str_eq(got, want);
+        free(got);
+        free(want);
+        jarena_release(&a, t, how);
+    }
     /* the arena is still good after errors */
     ck_assert_int_eq(jarena_parse(&a, "[1]", 3, JSON_MAX_DEPTH, &t, &off), JARENA_IN_ARENA);
     ck_assert_int_eq(cJSON_GetArraySize(t), 1);
