@@ -45,11 +45,9 @@ typedef struct http_req {
     const scenario_merchant *merchant; /* set once the caller is identified */
     const scenario_key *key;           /* key that signs the response, when identified */
     char request_id[IDENT_UUID_LEN];
-    char url[1024]; /* path plus ?query, as signed */
-    char *body;     /* owned, NUL-terminated; NULL before http_read_body */
+    char *body; /* owned, NUL-terminated; NULL before http_read_body */
     size_t body_len;
-    char extra[HTTP_EXTRA_HEADERS]; /* "Name: value\r\n" lines added by handlers */
-    size_t extra_len;
+    size_t extra_len; /* bytes of extra in use */
     int status; /* status sent, 0 before */
     /* engine.h: the runtime state of sc, and what it decided for this request */
     struct engine *engine;                 /* held with sc; NULL outside the server */
@@ -72,7 +70,14 @@ typedef struct http_req {
         int64_t input_tokens, output_tokens, cost_micros;
     } meter;
     uint64_t idem_ticket; /* idempotency.h: the request's claim on its Idempotency-Key, or 0 */
+    /* Last, so that a request zeroes only the fields above (HTTP_REQ_ZERO): 3 KiB of a
+     * worker's stack less to clear and to pull into the cache on every request. */
+    char url[1024];                 /* path plus ?query, as signed */
+    char extra[HTTP_EXTRA_HEADERS]; /* "Name: value\r\n" lines added by handlers; extra_len long */
 } http_req;
+
+/* Bytes of an http_req to zero for a new request; url and extra start empty on their own. */
+#define HTTP_REQ_ZERO offsetof(http_req, url)
 
 enum { HTTP_OK = 0, HTTP_ETOOBIG = -1, HTTP_EREAD = -2, HTTP_ENOMEM = -3 };
 

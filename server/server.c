@@ -192,7 +192,8 @@ static int dispatch(struct mg_connection *conn, void *data)
 {
     server *s = data;
     http_req req;
-    memset(&req, 0, sizeof req);
+    memset(&req, 0, HTTP_REQ_ZERO);
+    req.url[0] = req.extra[0] = '\0';
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.srv = s;
