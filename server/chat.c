@@ -2,6 +2,7 @@
 #include "chat.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -280,8 +281,8 @@ typedef struct limit_state {
     int allowed;
     int64_t limit;     /* requests per minute */
     int64_t remaining; /* requests allowed right now */
-    int64_t reset_ms;  /* until the bucket is full again */
-    int64_t retry_ms;  /* until the next request is allowed (when refused) */
+    int64_t reset_ms;  /* real ms until the bucket is full again */
+    int64_t retry_ms;  /* real ms until the next request is allowed (when refused) */
 } limit_state;
 
 int chat_limiter_new(size_t slots, chat_limiter **out)
@@ -319,14 +320,23 @@ static int64_t ceil_div(int64_t a, int64_t b)
     return a <= 0 ? 0 : (a + b - 1) / b;
 }
 
+/* Real ms a client waits for scenario_ms of refill: it counts on its own clock, as with
+ * the engine's Retry-After. */
+static int64_t real_wait_ms(const engine *e, int64_t scenario_ms)
+{
+    return e ? (int64_t)ceil(engine_real_ms(e, (double)scenario_ms)) : scenario_ms;
+}
+
 /* Refill the key's bucket to now and take one request from it when consume is set.
  * Keys come only from the scenario (unknown keys are refused before this), so the table
- * holds at most the scenario's keys; a full table (after many reloads) recycles a slot. */
-static void limiter_take(chat_limiter *l, const char *key, const chat_limit *lim, int consume,
-                         limit_state *st)
+ * holds at most the scenario's keys; a full table (after many reloads) recycles a slot.
+ * The bucket refills on the scenario wall clock of e, as every other limit and TTL does,
+ * so time_scale speeds it up or slows it down with the rest of the scenario. */
+static void limiter_take(chat_limiter *l, const engine *e, const char *key, const chat_limit *lim,
+                         int consume, limit_state *st)
 {
     uint64_t id = rng_hash(0x6c6c6d, key, strlen(key)) | 1;
-    int64_t now = clock_now_ms(), rpm = lim->requests_per_minute;
+    int64_t now = engine_wall_ms(e), rpm = lim->requests_per_minute;
     int64_t cap = lim->burst * LIMIT_UNIT;
     memset(st, 0, sizeof *st);
     st->limit = rpm;
@@ -355,10 +365,10 @@ static void limiter_take(chat_limiter *l, const char *key, const chat_limit *lim
         st->allowed = 1;
         if (consume) b->level -= LIMIT_UNIT;
     } else {
-        st->retry_ms = ceil_div(LIMIT_UNIT - b->level, rpm);
+        st->retry_ms = real_wait_ms(e, ceil_div(LIMIT_UNIT - b->level, rpm));
     }
     st->remaining = b->level / LIMIT_UNIT;
-    st->reset_ms = ceil_div(cap - b->level, rpm);
+    st->reset_ms = real_wait_ms(e, ceil_div(cap - b->level, rpm));
     pthread_mutex_unlock(&l->mu);
 }
 
@@ -489,7 +499,7 @@ static const chat_key *admit(http_req *req, const chat_config *cfg, int consume)
     const chat_key *k = authenticate(req, cfg);
     limit_state st;
     if (!k) return NULL;
-    limiter_take(server_chat_limiter(req->srv), k->key, &k->limit, consume, &st);
+    limiter_take(server_chat_limiter(req->srv), req->engine, k->key, &k->limit, consume, &st);
     add_limit_headers(req, &st);
     if (st.allowed) return k;
     http_add_header(req, "retry-after", "%lld", (long long)ceil_div(st.retry_ms, 1000));

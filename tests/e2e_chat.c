@@ -18,6 +18,7 @@
 #define KEY "sk-test-chat-0123456789abcdef"
 #define LIMITED "sk-test-chat-c-limited-012345678"
 #define FAULTS_KEY "sk-test-faults-0123456789abcdef"
+#define SCALED_KEY "sk-test-chat-scaled-0123456789ab"
 
 static mock_proc mock;
 
@@ -29,6 +30,11 @@ static void setup(void)
 static void setup_faults(void)
 {
     ck_assert_int_eq(mock_start(e2e_src("tests/data/chat_faults.yaml"), NULL, &mock), 0);
+}
+
+static void setup_scaled(void)
+{
+    ck_assert_int_eq(mock_start(e2e_src("tests/data/chat_scaled.yaml"), NULL, &mock), 0);
 }
 
 static void setup_default(void)
@@ -505,6 +511,65 @@ START_TEST(rate_limited)
 }
 END_TEST
 
+/* POST /__admin/clock with body (virtual mode, advances). */
+static void clock_post(const char *body)
+{
+    e2e_resp r;
+    const char *h[] = {"Content-Type: application/json", NULL};
+    ck_assert_int_eq(e2e_http(&mock, "POST", "/__admin/clock", h, body, strlen(body), &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
+}
+
+/* tests/data/chat_scaled.yaml: 60 requests a minute of scenario time at time_scale 2, so a
+ * real minute on the virtual clock refills 30 requests, not 60, and waits are real time. */
+START_TEST(rate_limited_on_scaled_clock)
+{
+    e2e_resp r;
+    char reset[64];
+    const char *ok =
+        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+    clock_post("{\"mode\":\"virtual\"}");
+    for (int i = 59; i >= 0; i--) {
+        chat_as(SCALED_KEY, ok, &r);
+        ck_assert_int_eq(r.status, 200);
+        ck_assert_int_eq(header_long(&r, "x-ratelimit-remaining-requests"), i);
+        e2e_resp_free(&r);
+    }
+    chat_as(SCALED_KEY, ok, &r);
+    check_error(&r, 429, "requests", "rate_limit_exceeded", NULL);
+    /* one scenario second is two real ones */
+    ck_assert_int_eq(header_long(&r, "retry-after-ms"), 2000);
+    ck_assert_int_eq(header_long(&r, "retry-after"), 2);
+    e2e_resp_free(&r);
+
+    /* the scenario wall clock is whole ms (floored): even steps keep the edge exact */
+    clock_post("{\"advance_ms\":1998}");
+    chat_as(SCALED_KEY, ok, &r);
+    ck_assert_int_eq(r.status, 429);
+    e2e_resp_free(&r);
+    clock_post("{\"advance_ms\":2}");
+    chat_as(SCALED_KEY, ok, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(header_long(&r, "x-ratelimit-remaining-requests"), 0);
+    e2e_resp_free(&r);
+
+    /* a real minute is half a scenario minute: half the budget comes back */
+    clock_post("{\"advance_ms\":60000}");
+    chat_as(SCALED_KEY, ok, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(header_long(&r, "x-ratelimit-remaining-requests"), 29);
+    e2e_resp_free(&r);
+    /* and the rest of the bucket (31 scenario s) fills in 62 real ones */
+    const char *auth[] = {"Authorization: Bearer " SCALED_KEY, NULL};
+    ck_assert_int_eq(e2e_http(&mock, "GET", "/v1/models", auth, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(e2e_header(&r, "x-ratelimit-reset-requests", reset, sizeof reset));
+    ck_assert_str_eq(reset, "1m2s");
+    e2e_resp_free(&r);
+}
+END_TEST
+
 START_TEST(scripted_fault)
 {
     e2e_resp r;
@@ -701,6 +766,11 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tf, setup_faults, teardown);
     tcase_add_test(tf, engine_fault);
     suite_add_tcase(s, tf);
+    TCase *ts = tcase_create("scaled");
+    tcase_set_timeout(ts, 60);
+    tcase_add_checked_fixture(ts, setup_scaled, teardown);
+    tcase_add_test(ts, rate_limited_on_scaled_clock);
+    suite_add_tcase(s, ts);
     TCase *td = tcase_create("default");
     tcase_set_timeout(td, 60);
     tcase_add_checked_fixture(td, setup_default, teardown);
