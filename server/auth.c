@@ -135,6 +135,8 @@ int auth_check(http_req *req, nonce_cache *nonces)
                           ts, nonce);
     req->key = key;
 
+    nonce_slot slot; /* its table row loads while the signature is computed */
+    nonce_cache_locate(nonces, m->mchid, nonce, &slot);
     char expected[SIGN_B64_LEN];
     if (sign_request(key->secret, key->secret_len, req->ri->request_method, req->url, ts, nonce,
                      req->body, req->body_len, expected, sizeof expected) != 0) {
@@ -145,7 +147,7 @@ int auth_check(http_req *req, nonce_cache *nonces)
         return sign_error(req, "signature does not match the request", ts, nonce);
     /* The nonce is recorded only once the signature is good, so a forged
      * request cannot burn a legitimate client's nonce. */
-    if (nonce_cache_check(nonces, m->mchid, nonce, now) == NONCE_REPLAY)
+    if (nonce_cache_check_slot(nonces, &slot, now) == NONCE_REPLAY)
         return sign_error(req, "Wechatpay-Nonce was already used in the last 300 s", ts, nonce);
     return 0;
 }

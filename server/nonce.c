@@ -56,10 +56,28 @@ void nonce_cache_free(nonce_cache *c)
     free(c);
 }
 
-int nonce_cache_check(nonce_cache *c, const char *mchid, const char *nonce, int64_t now_s)
+void nonce_cache_locate(const nonce_cache *c, const char *mchid, const char *nonce,
+                        nonce_slot *out)
 {
     uint64_t fp = rng_mix(rng_hash(1, mchid, strlen(mchid)), rng_hash(2, nonce, strlen(nonce)));
     if (fp == 0) fp = 1;
+    out->fp = fp;
+    const shard *s = &c->shards[fp % NONCE_SHARDS];
+    size_t base = (size_t)(fp / NONCE_SHARDS) & (c->per_shard - 1);
+    __builtin_prefetch(&s->slots[base], 1);
+    __builtin_prefetch(&s->slots[(base + NONCE_PROBE - 1) & (c->per_shard - 1)], 1);
+}
+
+int nonce_cache_check(nonce_cache *c, const char *mchid, const char *nonce, int64_t now_s)
+{
+    nonce_slot slot;
+    nonce_cache_locate(c, mchid, nonce, &slot);
+    return nonce_cache_check_slot(c, &slot, now_s);
+}
+
+int nonce_cache_check_slot(nonce_cache *c, const nonce_slot *slot, int64_t now_s)
+{
+    uint64_t fp = slot->fp;
     shard *s = &c->shards[fp % NONCE_SHARDS];
     size_t mask = c->per_shard - 1, base = (size_t)(fp / NONCE_SHARDS) & mask;
     entry *victim = NULL;

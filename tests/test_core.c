@@ -294,6 +294,13 @@ START_TEST(nonce_replay_window)
     ck_assert_int_eq(nonce_cache_check(c, "m1", "n1", 1299), NONCE_REPLAY);
     ck_assert_int_eq(nonce_cache_check(c, "m2", "n1", 1000), NONCE_FRESH); /* per merchant */
     ck_assert_int_eq(nonce_cache_check(c, "m1", "n1", 1300), NONCE_FRESH); /* window passed */
+    /* Located first (as auth.c does, before the signature check), the same table answers. */
+    nonce_slot slot;
+    nonce_cache_locate(c, "m1", "n1", &slot);
+    ck_assert_int_eq(nonce_cache_check_slot(c, &slot, 1301), NONCE_REPLAY);
+    nonce_cache_locate(c, "m1", "n2", &slot);
+    ck_assert_int_eq(nonce_cache_check_slot(c, &slot, 1301), NONCE_FRESH);
+    ck_assert_int_eq(nonce_cache_check(c, "m1", "n2", 1302), NONCE_REPLAY);
     /* Memory is fixed: far more nonces than slots never fails, recent ones are still caught. */
     char n[32];
     for (int i = 0; i < 100000; i++) {
