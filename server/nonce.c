@@ -56,8 +56,7 @@ void nonce_cache_free(nonce_cache *c)
     free(c);
 }
 
-void nonce_cache_locate(const nonce_cache *c, const char *mchid, const char *nonce,
-                        nonce_slot *out)
+void nonce_cache_locate(const nonce_cache *c, const char *mchid, const char *nonce, nonce_slot *out)
 {
     uint64_t fp = rng_mix(rng_hash(1, mchid, strlen(mchid)), rng_hash(2, nonce, strlen(nonce)));
     if (fp == 0) fp = 1;
