@@ -275,6 +275,293 @@ int traffic_parse_line(const char *name, long line, const char *text, size_t len
     return parse_record(name, line, text, len, rec, err, errcap, NULL);
 }
 
+/* ---- the fast path of traffic_next ----
+ *
+ * Most lines of a recording are alike: a flat record whose strings have no escapes and whose
+ * body is already compact. For those, the fields are taken straight from the text, without a
+ * tree. The scan accepts only lines whose record is certain to come out of parse_record the
+ * same, byte for byte: anything else (an escape, a fraction, a key it does not know, a value
+ * parse_record would refuse, ...) makes it give up, and parse_record reads the line. */
+
+enum { FAST_OK = 0, FAST_NO = -1 };
+#define FAST_BODY_DEPTH 16 /* deeper bodies take parse_record (and its depth check) */
+
+typedef struct span {
+    const char *p; /* NULL: absent */
+    size_t n;
+    int null; /* the value was null */
+} span;
+
+typedef struct scan {
+    const char *p, *end;
+} scan;
+
+static void sc_ws(scan *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
+        c->p++;
+}
+
+static int sc_lit(scan *c, char ch)
+{
+    sc_ws(c);
+    if (c->p >= c->end || *c->p != ch) return FAST_NO;
+    c->p++;
+    return FAST_OK;
+}
+
+/* A string without escapes or control bytes (cJSON keeps such a string's bytes as they are,
+ * and prints them back the same); *out is its content. */
+static int sc_plain_string(scan *c, span *out)
+{
+    if (c->p >= c->end || *c->p != '"') return FAST_NO;
+    const char *s = ++c->p;
+    while (c->p < c->end) {
+        unsigned char ch = (unsigned char)*c->p;
+        if (ch == '"') {
+            out->p = s;
+            out->n = (size_t)(c->p - s);
+            out->null = 0;
+            c->p++;
+            return FAST_OK;
+        }
+        if (ch == '\\' || ch < 0x20) return FAST_NO;
+        c->p++;
+    }
+    return FAST_NO;
+}
+
+static int sc_word(scan *c, const char *w, size_t n)
+{
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0) return FAST_NO;
+    c->p += n;
+    return FAST_OK;
+}
+
+/* A string or null. */
+static int sc_string_or_null(scan *c, span *out)
+{
+    sc_ws(c);
+    if (c->p < c->end && *c->p == 'n') {
+        if (sc_word(c, "null", 4) != FAST_OK) return FAST_NO;
+        out->p = c->p;
+        out->n = 0;
+        out->null = 1;
+        return FAST_OK;
+    }
+    return sc_plain_string(c, out);
+}
+
+/* A value cJSON prints back exactly as written: no white space, plain strings, integers
+ * that cJSON keeps in its int (at most nine digits, no leading zero, and no "-0", which not
+ * every cJSON prints back the same). */
+static int sc_canonical(scan *c, int depth)
+{
+    if (c->p >= c->end) return FAST_NO;
+    span s;
+    switch (*c->p) {
+    case '"':
+        return sc_plain_string(c, &s);
+    case 't':
+        return sc_word(c, "true", 4);
+    case 'f':
+        return sc_word(c, "false", 5);
+    case 'n':
+        return sc_word(c, "null", 4);
+    case '{':
+    case '[': {
+        char close = *c->p == '{' ? '}' : ']';
+        int obj = close == '}';
+        if (depth >= FAST_BODY_DEPTH) return FAST_NO;
+        c->p++;
+        if (c->p < c->end && *c->p == close) {
+            c->p++;
+            return FAST_OK;
+        }
+        for (;;) {
+            if (obj && (sc_plain_string(c, &s) != FAST_OK || sc_word(c, ":", 1) != FAST_OK))
+                return FAST_NO;
+            if (sc_canonical(c, depth + 1) != FAST_OK || c->p >= c->end) return FAST_NO;
+            if (*c->p == close) {
+                c->p++;
+                return FAST_OK;
+            }
+            if (*c->p++ != ',') return FAST_NO;
+        }
+    }
+    default: {
+        const char *d = c->p;
+        if (*d == '-') d++;
+        const char *digits = d;
+        while (d < c->end && *d >= '0' && *d <= '9')
+            d++;
+        size_t nd = (size_t)(d - digits);
+        if (nd == 0 || nd > 9 || (nd > 1 && *digits == '0') || (*c->p == '-' && *digits == '0'))
+            return FAST_NO;
+        if (d < c->end && (*d == '.' || *d == 'e' || *d == 'E')) return FAST_NO;
+        c->p = d;
+        return FAST_OK;
+    }
+    }
+}
+
+/* Copies a string span into a fixed field as copy_str would, or says it would refuse. */
+static int fast_copy(const span *v, char *dst, size_t cap, int required)
+{
+    dst[0] = '\0';
+    if (!v->p || v->null) return required ? FAST_NO : FAST_OK;
+    if (v->n >= cap) return FAST_NO;
+    memcpy(dst, v->p, v->n);
+    dst[v->n] = '\0';
+    return FAST_OK;
+}
+
+/* Which of the names a key is, or -1. */
+static int key_index(const span *k, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == k->n && memcmp(names[i], k->p, k->n) == 0) return i;
+    return -1;
+}
+
+/* The members of an object, each key one of names (at most once), each value read by
+ * read(i). */
+static int sc_members(scan *c, const char *const *names, int n, span *vals,
+                      int (*read)(scan *c, int i, span *v))
+{
+    if (sc_lit(c, '{') != FAST_OK) return FAST_NO;
+    sc_ws(c);
+    if (c->p < c->end && *c->p == '}') {
+        c->p++;
+        return FAST_OK;
+    }
+    for (;;) {
+        span k;
+        sc_ws(c);
+        if (sc_plain_string(c, &k) != FAST_OK || sc_lit(c, ':') != FAST_OK) return FAST_NO;
+        int i = key_index(&k, names, n);
+        if (i < 0 || vals[i].p) return FAST_NO; /* unknown or repeated: parse_record decides */
+        sc_ws(c);
+        if (read(c, i, &vals[i]) != FAST_OK) return FAST_NO;
+        sc_ws(c);
+        if (c->p >= c->end) return FAST_NO;
+        if (*c->p == '}') {
+            c->p++;
+            return FAST_OK;
+        }
+        if (*c->p++ != ',') return FAST_NO;
+    }
+}
+
+enum { R_METHOD, R_PATH, R_BODY, R_N };
+
+/* the request object's members, kept for fast_record (set while it scans a line) */
+typedef struct fast_req {
+    span v[R_N];
+} fast_req;
+static _Thread_local fast_req *cur_req;
+
+static const char *const request_keys[R_N] = {"method", "path", "body"};
+
+static int read_request_value(scan *c, int i, span *v)
+{
+    if (i != R_BODY) return sc_string_or_null(c, v);
+    const char *s = c->p;
+    if (c->p < c->end && *c->p == '"') return sc_plain_string(c, v); /* sent as it is */
+    if (sc_canonical(c, 0) != FAST_OK) return FAST_NO;
+    v->p = s;
+    v->n = (size_t)(c->p - s);
+    v->null = v->n == 4 && memcmp(s, "null", 4) == 0;
+    return FAST_OK;
+}
+
+enum { K_ID, K_AT, K_MERCHANT, K_SERIAL, K_ENDPOINT, K_REQUEST, K_N };
+static const char *const record_keys[K_N] = {"id",     "at_ms",    "merchant",
+                                             "serial", "endpoint", "request"};
+
+static int read_record_value(scan *c, int i, span *v)
+{
+    switch (i) {
+    case K_AT: {
+        /* digits only, fewer than 16: exactly the double cJSON reads, and within 9e15 */
+        const char *s = c->p;
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+            c->p++;
+        v->p = s;
+        v->n = (size_t)(c->p - s);
+        v->null = 0;
+        if (v->n == 0 || v->n > 15 || (v->n > 1 && *s == '0')) return FAST_NO;
+        if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) return FAST_NO;
+        return FAST_OK;
+    }
+    case K_REQUEST: {
+        fast_req *r = cur_req;
+        memset(r->v, 0, sizeof r->v);
+        const char *s = c->p;
+        if (sc_members(c, request_keys, R_N, r->v, read_request_value) != FAST_OK) return FAST_NO;
+        v->p = s;
+        v->n = (size_t)(c->p - s);
+        v->null = 0;
+        return FAST_OK;
+    }
+    default:
+        return sc_string_or_null(c, v);
+    }
+}
+
+/* The record of a line, when the line is one the fast path is sure of; FAST_NO otherwise
+ * (rec is then left for parse_record to fill). */
+static int fast_record(long line, const char *text, size_t len, traffic_record *rec)
+{
+    scan c = {text, text + len};
+    span v[K_N];
+    fast_req req;
+    memset(v, 0, sizeof v);
+    memset(&req, 0, sizeof req);
+    cur_req = &req;
+    int rc = sc_members(&c, record_keys, K_N, v, read_record_value);
+    cur_req = NULL;
+    if (rc != FAST_OK) return FAST_NO;
+    sc_ws(&c);
+    if (c.p != c.end) return FAST_NO;
+    if (!v[K_REQUEST].p) return FAST_NO;
+    span *m = &req.v[R_METHOD], *path = &req.v[R_PATH], *body = &req.v[R_BODY];
+    if (!path->p || path->null || path->n == 0 || path->p[0] != '/') return FAST_NO;
+    if (m->p && !m->null)
+        for (size_t i = 0; i < m->n; i++)
+            if (m->p[i] < 'A' || m->p[i] > 'Z') return FAST_NO;
+
+    traffic_record_clear(rec);
+    rec->line = line;
+    if (fast_copy(&v[K_ID], rec->id, sizeof rec->id, 1) != FAST_OK ||
+        fast_copy(&v[K_MERCHANT], rec->merchant, sizeof rec->merchant, 0) != FAST_OK ||
+        fast_copy(&v[K_SERIAL], rec->serial, sizeof rec->serial, 0) != FAST_OK ||
+        fast_copy(m, rec->method, sizeof rec->method, 0) != FAST_OK ||
+        fast_copy(path, rec->path, sizeof rec->path, 1) != FAST_OK ||
+        fast_copy(&v[K_ENDPOINT], rec->endpoint, sizeof rec->endpoint, 0) != FAST_OK)
+        goto no;
+    int64_t at = 0;
+    for (size_t i = 0; i < v[K_AT].n; i++)
+        at = at * 10 + (v[K_AT].p[i] - '0');
+    rec->at_ms = at;
+    if (!rec->method[0]) memcpy(rec->method, "POST", 5);
+    if (!rec->endpoint[0]) {
+        const char *ep = endpoint_of(rec->path);
+        memcpy(rec->endpoint, ep, strlen(ep) + 1);
+    }
+    if (body->p && !body->null) {
+        rec->body = malloc(body->n + 1);
+        if (!rec->body) goto no;
+        memcpy(rec->body, body->p, body->n);
+        rec->body[body->n] = '\0';
+        rec->body_len = body->n;
+    }
+    return FAST_OK;
+no:
+    traffic_record_clear(rec);
+    return FAST_NO;
+}
+
 int traffic_next(traffic *t, traffic_record *rec, char *err, size_t errcap)
 {
     for (;;) {
@@ -324,6 +611,7 @@ int traffic_next(traffic *t, traffic_record *rec, char *err, size_t errcap)
             s++;
         if (s == n || t->buf[s] == '#') continue; /* blank lines and comments */
         t->buf[n] = '\0';
+        if (fast_record(t->line, t->buf + s, n - s, rec) == FAST_OK) return TRAFFIC_RECORD;
         int rc = parse_record(t->name, t->line, t->buf + s, n - s, rec, err, errcap, &t->arena);
         if (rc == TRAFFIC_BAD && c == EOF) {
             size_t l = strlen(err);
