@@ -37,6 +37,7 @@ typedef struct ep_state {
 struct engine {
     const scenario *sc;
     int64_t load_ms;
+    int64_t wall0_ms; /* the scenario wall clock at load_ms (load_ms on a first load) */
     double time_scale;
     ep_state ep[ENDPOINT_COUNT];
     _Atomic uint64_t fault_count[FAULT_MAX];
@@ -49,7 +50,7 @@ int engine_new(const scenario *sc, engine **out)
     engine *e = calloc(1, sizeof *e);
     if (!e) return -1;
     e->sc = sc;
-    e->load_ms = clock_now_ms();
+    e->load_ms = e->wall0_ms = clock_now_ms();
     e->time_scale = sc->defaults.time_scale;
     e->occ = calloc(ENGINE_OCCURRENCE_SLOTS, sizeof *e->occ);
     if (!e->occ) goto fail;
@@ -115,13 +116,29 @@ static int64_t real_seconds(const engine *e, int64_t scenario_ms)
     return s < 1 ? 1 : (int64_t)s;
 }
 
+static int64_t wall_at(const engine *e, int64_t now)
+{
+    /* unscaled it is lib/clock plus what earlier scaled scenarios left over (nothing on a
+     * first load), so time_scale 1 changes nothing, even with the clock set back before
+     * the load */
+    if (!(e->time_scale > 0) || e->time_scale == 1.0) return e->wall0_ms + (now - e->load_ms);
+    return e->wall0_ms + (int64_t)floor((double)(now - e->load_ms) / e->time_scale);
+}
+
+int engine_new_after(const scenario *sc, const engine *prev, engine **out)
+{
+    if (engine_new(sc, out) != 0) return -1;
+    /* Read at the new load instant, so that clarifications and idempotency keys (kept
+     * across reloads with absolute expiries on this clock) expire when their TTL has passed
+     * in scenario time, whatever either scenario's time_scale. */
+    if (prev) (*out)->wall0_ms = wall_at(prev, (*out)->load_ms);
+    return 0;
+}
+
 int64_t engine_wall_ms(const engine *e)
 {
     int64_t now = clock_now_ms();
-    /* unscaled it is lib/clock exactly, so time_scale 1 changes nothing, even with the
-     * clock set back before the load */
-    if (!e || !(e->time_scale > 0) || e->time_scale == 1.0) return now;
-    return e->load_ms + (int64_t)floor((double)(now - e->load_ms) / e->time_scale);
+    return e ? wall_at(e, now) : now;
 }
 
 int64_t engine_wall_s(const engine *e)

@@ -6,10 +6,10 @@
  * Lifetime: the scenario is immutable; everything that changes while it
  * serves lives here. engine_new(sc) is called when a scenario is loaded (its
  * instant is scenario time 0) and the engine is swapped together with its
- * scenario (a hot reload makes a new engine: buckets, counters and the
- * clock start again) and freed with engine_free after the last request
- * holding that scenario has finished. The engine borrows sc, which must
- * outlive it.
+ * scenario (a hot reload makes a new engine with engine_new_after: buckets,
+ * counters and scenario time start again, the scenario wall clock goes on)
+ * and freed with engine_free after the last request holding that scenario
+ * has finished. The engine borrows sc, which must outlive it.
  *
  * How state is shared between worker threads (no lock on the request path):
  * - the scenario clock reads lib/clock (atomics) and the immutable load instant;
@@ -61,6 +61,10 @@ typedef struct engine_req {
 /* Runtime state for sc (borrowed; must outlive the engine). Scenario time 0 is now.
  * Returns 0 or -1 (out of memory). */
 int engine_new(const scenario *sc, engine **out);
+/* engine_new for a reload that replaces prev (borrowed, may be NULL): the scenario wall clock
+ * goes on from prev's reading at this instant at sc's time_scale, so absolute times issued on
+ * it before the reload keep their meaning. Returns 0 or -1 (out of memory). */
+int engine_new_after(const scenario *sc, const engine *prev, engine **out);
 /* Free e; e may be NULL. */
 void engine_free(engine *e);
 /* The scenario it was made for (borrowed). */
@@ -78,10 +82,12 @@ double engine_real_ms(const engine *e, double d);
 /* Real milliseconds to sleep for a synthetic delay of d scenario milliseconds: d * time_scale,
  * so time_scale 0 turns synthetic latency off while the scenario clock runs unscaled. */
 double engine_delay_ms(const engine *e, double d);
-/* The scenario wall clock, ms since the epoch: the load instant plus scenario time, so it
- * runs 1/time_scale as fast as lib/clock from the load on. TTLs (tokens, clarifications,
- * batches, explanations) are issued and checked on it and expires_at times printed from it;
- * it is clock_now_ms() itself when time_scale is 1 or 0, and when e is NULL. */
+/* The scenario wall clock, ms since the epoch: the load instant (or, after a reload, the old
+ * engine's wall clock at that instant) plus scenario time, so it runs 1/time_scale as fast as
+ * lib/clock from the load on. TTLs (tokens, clarifications, batches, explanations) are
+ * issued and checked on it and expires_at times printed from it; it is clock_now_ms()
+ * itself when time_scale is 1 or 0 (until a reload follows a scaled scenario), and when e
+ * is NULL. */
 int64_t engine_wall_ms(const engine *e);
 /* engine_wall_ms in whole seconds. */
 int64_t engine_wall_s(const engine *e);

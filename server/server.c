@@ -401,7 +401,13 @@ int server_reload(server *s, scenario *sc)
     if (!ref) return -1;
     ref->sc = sc;
     atomic_init(&ref->refs, 1);
-    if (engine_new(sc, &ref->eng) != 0) { /* a new scenario starts a new clock and buckets */
+    /* Buckets and scenario time start again, but the wall clock goes on from the old
+     * engine's (held meanwhile): clarifications and idempotency keys outlive the reload
+     * with absolute expiries on it. */
+    scenario_ref *prev = scenario_acquire(s);
+    int rc = engine_new_after(sc, prev->eng, &ref->eng);
+    scenario_release(prev);
+    if (rc != 0) {
         free(ref);
         return -1;
     }

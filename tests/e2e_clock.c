@@ -1,7 +1,8 @@
 /* End to end: token and clarification lifetimes, fraud batches and printed expiry times
  * follow the scenario clock (tests/data/clock.yaml, time_scale 0.01: 200 scenario seconds
  * are 2 real ones), both on the real clock and on the virtual one moved through
- * POST /__admin/clock; the signature window stays on the client's clock. */
+ * POST /__admin/clock; the signature window stays on the client's clock; a hot reload keeps
+ * the scenario wall clock going at the new time_scale. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +23,11 @@
 #define ANSWER "{\"answers\":[{\"question_id\":\"tip_rate\",\"option_id\":\"15\"}]}"
 
 static mock_proc mock;
+static long skew_s; /* how far the mock's virtual clock is ahead of ours: signatures follow it */
 
 static void setup(void)
 {
+    skew_s = 0;
     ck_assert_int_eq(mock_start(e2e_src(CLOCK_SC), NULL, &mock), 0);
 }
 
@@ -41,7 +44,7 @@ static void token(char *tok, size_t cap)
 static long post(const char *tok, const char *path, const char *body, e2e_resp *r)
 {
     ck_assert_int_eq(
-        e2e_signed(&mock, tok, DEMO_SERIAL_A, DEMO_KEY_A, "POST", path, body, 0, NULL, r), 0);
+        e2e_signed(&mock, tok, DEMO_SERIAL_A, DEMO_KEY_A, "POST", path, body, skew_s, NULL, r), 0);
     return r->status;
 }
 
@@ -188,6 +191,80 @@ START_TEST(virtual_clock_advances_ttls)
 }
 END_TEST
 
+/* advance_ms on the virtual clock, and sign as of the mock's clock. */
+static void advance(long ms)
+{
+    char body[64];
+    snprintf(body, sizeof body, "{\"advance_ms\":%ld}", ms);
+    clock_post(body);
+    skew_s += ms / 1000;
+}
+
+/* PUT tests/data/clock.yaml again with time_scale scale (its text, e.g. "10"). */
+static void reload_with_scale(const char *scale)
+{
+    static char yaml[8192], text[sizeof yaml + 64];
+    FILE *f = fopen(e2e_src(CLOCK_SC), "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(yaml, 1, sizeof yaml - 1, f);
+    fclose(f);
+    yaml[n] = '\0';
+    char *at = strstr(yaml, "time_scale: 0.01");
+    ck_assert_ptr_nonnull(at);
+    *at = '\0';
+    int len = snprintf(text, sizeof text, "%stime_scale: %s%s", yaml, scale,
+                       at + strlen("time_scale: 0.01"));
+    ck_assert(len > 0 && (size_t)len < sizeof text);
+    e2e_resp r;
+    const char *h[] = {"Content-Type: application/yaml", NULL};
+    ck_assert_int_eq(e2e_http(&mock, "PUT", "/__admin/scenario", h, text, (size_t)len, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
+}
+
+/* 1 if the clarification at path is still open, 0 if expired; a body that is no object
+ * is refused after the lookup, so probing does not answer it. */
+static int open_clarification(const char *path)
+{
+    char tok[512];
+    e2e_resp r;
+    token(tok, sizeof tok);
+    long st = post(tok, path, "[]", &r);
+    ck_assert_msg(st == 400 || st == 410, "status %ld", st);
+    e2e_resp_free(&r);
+    return st == 400;
+}
+
+/* A clarification (clarification_ttl_s 200) outlives a reload and expires when 200 s of
+ * scenario time have passed, counted at each scenario's time_scale in turn; the scenario
+ * wall clock goes on across the reload. Its expiry is whole seconds, so each lifetime is
+ * checked to within one scenario second, where a restarted clock is off by 99 s or more. */
+START_TEST(reload_keeps_scenario_clock)
+{
+    char tok[512], path[256];
+    clock_post("{\"mode\":\"virtual\"}");
+    token(tok, sizeof tok);
+    ask(tok, path, sizeof path);
+    advance(1000); /* 100 scenario s at 0.01 */
+    reload_with_scale("10");
+    advance(990000); /* 99 more at 10 */
+    ck_assert(open_clarification(path));
+    advance(10000); /* the 200th */
+    ck_assert(!open_clarification(path));
+
+    /* and from a slow scenario to a fast one */
+    token(tok, sizeof tok);
+    ask(tok, path, sizeof path);
+    advance(1000000); /* 100 scenario s at 10 */
+    reload_with_scale("0.01");
+    ck_assert(open_clarification(path));
+    advance(990); /* 99 more at 0.01 */
+    ck_assert(open_clarification(path));
+    advance(10);
+    ck_assert(!open_clarification(path));
+}
+END_TEST
+
 static Suite *clock_suite(void)
 {
     Suite *s = suite_create("clock");
@@ -197,6 +274,7 @@ static Suite *clock_suite(void)
     tcase_add_test(t, token_expires_on_scaled_clock);
     tcase_add_test(t, clarification_expires_on_scaled_clock);
     tcase_add_test(t, virtual_clock_advances_ttls);
+    tcase_add_test(t, reload_keeps_scenario_clock);
     suite_add_tcase(s, t);
     return s;
 }

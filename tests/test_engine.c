@@ -710,6 +710,44 @@ START_TEST(scenario_wall_clock)
 }
 END_TEST
 
+/* A reload keeps the scenario wall clock where the old engine had it (the store of
+ * clarifications and idempotency keys outlives it) and runs it at the new time_scale. */
+START_TEST(wall_clock_goes_on_across_reload)
+{
+    clock_set_virtual(T0);
+    scenario *fast = load("version: 1\ndefaults: {time_scale: 0.01}\n" MERCHANT);
+    scenario *slow = load("version: 1\ndefaults: {time_scale: 10}\n" MERCHANT);
+    scenario *plain = load("version: 1\n" MERCHANT);
+    engine *e1, *e2, *e3, *e4;
+    ck_assert_int_eq(engine_new(fast, &e1), 0);
+    clock_set_virtual(T0 + 1000); /* 100 scenario s */
+    ck_assert_int_eq(engine_new_after(slow, e1, &e2), 0);
+    ck_assert_int_eq(engine_wall_ms(e2), T0 + 100000);
+    ck_assert_int_eq(engine_now_ms(e2), 0); /* scenario time itself starts again */
+    ck_assert_int_eq(engine_load_ms(e2), T0 + 1000);
+    clock_set_virtual(T0 + 1000 + 20000); /* 2 scenario s at time_scale 10 */
+    ck_assert_int_eq(engine_wall_ms(e2), T0 + 102000);
+    ck_assert_int_eq(engine_wall_s(e2), (T0 + 102000) / 1000);
+    ck_assert_int_eq(engine_now_ms(e2), 2000);
+
+    /* time_scale 1 after a scaled scenario keeps the lead it was given */
+    ck_assert_int_eq(engine_new_after(plain, e2, &e3), 0);
+    clock_set_virtual(T0 + 21000 + 5000);
+    ck_assert_int_eq(engine_wall_ms(e3), T0 + 107000);
+    /* no previous engine: the same as engine_new */
+    ck_assert_int_eq(engine_new_after(plain, NULL, &e4), 0);
+    ck_assert_int_eq(engine_wall_ms(e4), clock_now_ms());
+    engine_free(e1);
+    engine_free(e2);
+    engine_free(e3);
+    engine_free(e4);
+    scenario_free(fast);
+    scenario_free(slow);
+    scenario_free(plain);
+    clock_set_real();
+}
+END_TEST
+
 /* ---- loader ---- */
 
 START_TEST(loader_errors)
@@ -812,6 +850,7 @@ static Suite *engine_suite(void)
     tcase_add_test(t, default_rate_limit_and_versions);
     tcase_add_test(t, key_retirement);
     tcase_add_test(t, scenario_wall_clock);
+    tcase_add_test(t, wall_clock_goes_on_across_reload);
     suite_add_tcase(s, t);
     return s;
 }
