@@ -19,6 +19,7 @@
 #define WXAI_JARENA_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -47,5 +48,22 @@ int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON *
 void jarena_release(jarena *a, cJSON *tree, int how);
 /* Free a's block; a is left empty and may be used again. a may be NULL. */
 void jarena_free(jarena *a);
+
+/* cJSON_GetObjectItemCaseSensitive(o, key), for the checks' many lookups in an answer: the
+ * first byte is compared before a strcmp call, most members differ there. */
+static inline const cJSON *jarena_get(const cJSON *o, const char *key)
+{
+    if (!o || !key) return NULL;
+    for (const cJSON *c = o->child; c && c->string; c = c->next)
+        if (c->string[0] == key[0] && strcmp(c->string, key) == 0) return c;
+    return NULL;
+}
+
+/* json_string(o, key) through jarena_get: the member's string, or NULL. */
+static inline const char *jarena_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = jarena_get(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
 
 #endif
