@@ -1,6 +1,5 @@
 #include "jarena.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -33,7 +32,9 @@ static void hook_free(void *p)
     free(p);
 }
 
-static void install_hooks(void)
+/* cJSON reads its hooks without a lock, and the embedded mock's worker threads use cJSON too:
+ * the hooks are set before main, while the process has one thread, not at the first parse. */
+__attribute__((constructor)) static void install_hooks(void)
 {
     cJSON_Hooks h = {.malloc_fn = hook_malloc, .free_fn = hook_free};
     cJSON_InitHooks(&h);
@@ -87,8 +88,6 @@ static cJSON *parse_fast(const char *text, size_t len, int max_depth)
 int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON **out,
                  size_t *err_offset)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, install_hooks);
     *out = NULL;
     /* a text larger than half the biggest block makes a tree that would not fit */
     if (!a->live && len <= JARENA_MAX / 2 && arena_ready(a) == 0) {

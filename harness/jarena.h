@@ -6,10 +6,9 @@
  * answer. A jarena gives those allocations out of one block it keeps, and forgetting the
  * tree is resetting an offset.
  *
- * cJSON allocates through process-wide hooks; jarena installs its own once (the first
- * jarena_parse). They hand out arena memory only while a jarena_parse runs on the calling
- * thread, and call malloc/free otherwise, so every other tree in the process is made and
- * freed as before.
+ * cJSON allocates through process-wide hooks; jarena installs its own before main. They hand
+ * out arena memory only while a jarena_parse runs on the calling thread, and call malloc/free
+ * otherwise, so every other tree in the process is made and freed as before.
  *
  * A tree from jarena_parse is read-only to its users: it must not be passed to
  * cJSON_Delete, nor have items added, replaced or detached; jarena_release forgets it.
