@@ -2,6 +2,7 @@
  * a text that does not fit goes to the heap and the block grows (within its cap) for the next,
  * and parsing again and again reuses the same block. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,49 @@ START_TEST(reuse_keeps_one_block)
 }
 END_TEST
 
+/* What a thread saw of its own arena. */
+typedef struct thread_seen {
+    pthread_barrier_t *both; /* the two threads hold their arenas at the same time */
+    jarena *first, *again;
+    int parsed; /* the answer parsed into the arena, readable */
+} thread_seen;
+
+static void *thread_parse(void *arg)
+{
+    thread_seen *t = arg;
+    cJSON *tree = NULL;
+    size_t off;
+    t->first = jarena_thread();
+    t->again = jarena_thread();
+    int rc = t->first ? jarena_parse(t->first, answer, strlen(answer), JSON_MAX_DEPTH, &tree, &off)
+                      : -100;
+    t->parsed = rc == JARENA_IN_ARENA && json_string(tree, "status") != NULL;
+    pthread_barrier_wait(t->both);
+    if (t->first) jarena_release(t->first, tree, rc);
+    return NULL; /* the arena is freed as the thread ends: LeakSanitizer checks that */
+}
+
+START_TEST(each_thread_has_its_own_arena)
+{
+    pthread_barrier_t both;
+    ck_assert_int_eq(pthread_barrier_init(&both, NULL, 2), 0);
+    thread_seen s1 = {.both = &both}, s2 = {.both = &both};
+    pthread_t t1, t2;
+    ck_assert_int_eq(pthread_create(&t1, NULL, thread_parse, &s1), 0);
+    ck_assert_int_eq(pthread_create(&t2, NULL, thread_parse, &s2), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_barrier_destroy(&both);
+    ck_assert_ptr_nonnull(s1.first);
+    ck_assert_ptr_nonnull(s2.first);
+    ck_assert_ptr_eq(s1.first, s1.again);
+    ck_assert_ptr_eq(s2.first, s2.again);
+    ck_assert_ptr_ne(s1.first, s2.first);
+    ck_assert_int_eq(s1.parsed, 1);
+    ck_assert_int_eq(s2.parsed, 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jarena");
@@ -201,6 +245,7 @@ static Suite *suite(void)
     tcase_add_test(tc, block_never_passes_the_cap);
     tcase_add_test(tc, a_live_tree_is_not_overwritten);
     tcase_add_test(tc, reuse_keeps_one_block);
+    tcase_add_test(tc, each_thread_has_its_own_arena);
     suite_add_tcase(s, tc);
     return s;
 }

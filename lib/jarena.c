@@ -1,5 +1,6 @@
 #include "jarena.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -127,4 +128,34 @@ void jarena_free(jarena *a)
     a->buf = NULL;
     a->cap = a->used = a->want = 0;
     a->exhausted = a->live = 0;
+}
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static int thread_key_ok;
+
+static void thread_exit(void *p)
+{
+    jarena_free(p);
+    free(p);
+}
+
+static void thread_key_make(void)
+{
+    /* a thread-local variable alone would leak its block when a worker thread ends */
+    thread_key_ok = pthread_key_create(&thread_key, thread_exit) == 0;
+}
+
+jarena *jarena_thread(void)
+{
+    pthread_once(&thread_once, thread_key_make);
+    if (!thread_key_ok) return NULL; /* callers then parse on the heap */
+    jarena *a = pthread_getspecific(thread_key);
+    if (a) return a;
+    if (!(a = calloc(1, sizeof *a))) return NULL;
+    if (pthread_setspecific(thread_key, a) != 0) {
+        free(a);
+        return NULL;
+    }
+    return a;
 }

@@ -1,10 +1,10 @@
 /* jarena: cJSON trees parsed into one caller-owned block instead of a malloc per node.
  *
- * Every answer the harness receives is parsed into a tree of about a hundred nodes and
- * strings, read by the checks, and thrown away when the slot sends its next request: a
- * malloc and a free per node, which overflow glibc's small per-thread cache on every
- * answer. A jarena gives those allocations out of one block it keeps, and forgetting the
- * tree is resetting an offset.
+ * Every answer the harness receives, and every request body the mock serves, is parsed into
+ * a tree, read, and thrown away before the next: a malloc and a free per node (about a
+ * hundred for an answer), which overflow glibc's small per-thread cache. A jarena gives
+ * those allocations out of one block it keeps, and forgetting the tree is resetting an
+ * offset.
  *
  * cJSON allocates through process-wide hooks; jarena installs its own before main. They hand
  * out arena memory only while a jarena_parse runs on the calling thread, and call malloc/free
@@ -47,6 +47,9 @@ int jarena_parse(jarena *a, const char *text, size_t len, int max_depth, cJSON *
 void jarena_release(jarena *a, cJSON *tree, int how);
 /* Free a's block; a is left empty and may be used again. a may be NULL. */
 void jarena_free(jarena *a);
+/* The calling thread's own arena, made at its first call and freed with its block when the
+ * thread exits (owned by the thread, not the caller); NULL when out of memory. */
+jarena *jarena_thread(void);
 
 /* cJSON_GetObjectItemCaseSensitive(o, key), for the checks' many lookups in an answer: the
  * first byte is compared before a strcmp call, most members differ there. */
