@@ -380,40 +380,40 @@ static int validate_records(const openapi *o, const cJSON *schema, const char *b
     return invalid;
 }
 
-/* Exchanges found valid, per thread: a replay against a mock that answers the
- * same bytes (or a load run) validates each distinct answer once. An entry is
- * the whole key, compared byte for byte, so a hit is the same input; only
- * valid outcomes are kept, so failures report afresh. */
+/* Exchanges found valid, shared by every caller: a replay against a mock that
+ * answers the same bytes (or a load run) validates each distinct answer once.
+ * An entry holds every part of the exchange, compared byte for byte, so a hit
+ * is the same input; only valid outcomes are kept, so failures report afresh.
+ *
+ * There is no hash in front of the comparison: a hit has to compare every
+ * byte anyway, so hashing the body first only doubled the work, and on a miss
+ * the lengths reject most entries and memcmp stops at the first difference,
+ * all far cheaper than the validation that follows. */
 #define VALID_CACHE 16
-#define VALID_CACHE_KEY_MAX (8u << 10) /* on the stack; longer answers are not cached */
+/* Bounds the cache's memory; longer exchanges are validated every time. */
+#define VALID_CACHE_KEY_MAX (8u << 10)
 
 typedef struct valid_entry {
     const openapi *o;
-    uint64_t hash;
-    size_t len;
-    char *key;
+    int status;
+    size_t mlen, plen, clen, blen;
+    char *key; /* method, path, content type and body, back to back; NULL when free */
 } valid_entry;
 
 static valid_entry valid_cache[VALID_CACHE]; /* under valid_lock */
 static unsigned valid_next;
 static pthread_mutex_t valid_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+/* Each part is compared with its length, so parts need no separator. */
+static int valid_match(const valid_entry *e, const openapi *o, const char *method, size_t mlen,
+                       const char *path, size_t plen, int status, const char *ct, size_t clen,
+                       const char *body, size_t blen)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
-/* The key: method, path, status, content type and body, NUL-separated, into buf. */
-static size_t valid_key(char *buf, size_t cap, const char *method, const char *path, int status,
-                        const char *ct, const char *body, size_t len)
-{
-    int h = snprintf(buf, cap, "%s%c%s%c%d%c%s%c", method, 0, path, 0, status, 0, ct ? ct : "", 0);
-    if (h < 0 || (size_t)h + len > cap) return 0;
-    memcpy(buf + h, body, len);
-    return (size_t)h + len;
+    const char *k = e->key;
+    return k && e->o == o && e->status == status && e->blen == blen && e->mlen == mlen &&
+           e->plen == plen && e->clen == clen && memcmp(k, method, mlen) == 0 &&
+           memcmp(k + mlen, path, plen) == 0 && memcmp(k + mlen + plen, ct, clen) == 0 &&
+           memcmp(k + mlen + plen + clen, body, blen) == 0;
 }
 
 static int validate_uncached(const openapi *o, const char *method, const char *path, int status,
@@ -435,18 +435,17 @@ int openapi_validate_response(const openapi *o, const char *method, const char *
                               const char *content_type, const char *body, size_t len,
                               jsonschema_error *errs, size_t cap, size_t *n)
 {
-    char keybuf[VALID_CACHE_KEY_MAX];
     if (!body) body = "", len = 0;
-    size_t klen = valid_key(keybuf, sizeof keybuf, method, path, status, content_type, body, len);
-    uint64_t hash = klen ? fnv1a(0xcbf29ce484222325ull, keybuf, klen) : 0;
-    if (klen) {
+    const char *ct = content_type ? content_type : "";
+    size_t mlen = strlen(method), plen = strlen(path), clen = strlen(ct);
+    size_t head = mlen + plen + clen;
+    int cacheable = len <= VALID_CACHE_KEY_MAX && head <= VALID_CACHE_KEY_MAX - len;
+    if (cacheable) {
         int hit = 0;
         pthread_mutex_lock(&valid_lock);
-        for (unsigned i = 0; i < VALID_CACHE && !hit; i++) {
-            valid_entry *e = &valid_cache[i];
-            hit = e->key && e->o == o && e->hash == hash && e->len == klen &&
-                  memcmp(e->key, keybuf, klen) == 0;
-        }
+        for (unsigned i = 0; i < VALID_CACHE && !hit; i++)
+            hit = valid_match(&valid_cache[i], o, method, mlen, path, plen, status, ct, clen, body,
+                              len);
         pthread_mutex_unlock(&valid_lock);
         if (hit) {
             if (n) *n = 0;
@@ -454,14 +453,18 @@ int openapi_validate_response(const openapi *o, const char *method, const char *
         }
     }
     int rc = validate_uncached(o, method, path, status, content_type, body, len, errs, cap, n);
-    if (rc == 0 && klen && (!n || *n == 0)) {
-        char *copy = malloc(klen);
+    if (rc == 0 && cacheable && (!n || *n == 0)) {
+        /* +1: malloc(0) may return NULL, which would read as a free entry */
+        char *copy = malloc(head + len + 1);
         if (copy) {
-            memcpy(copy, keybuf, klen);
+            memcpy(copy, method, mlen);
+            memcpy(copy + mlen, path, plen);
+            memcpy(copy + mlen + plen, ct, clen);
+            memcpy(copy + head, body, len);
             pthread_mutex_lock(&valid_lock);
             valid_entry *e = &valid_cache[valid_next++ % VALID_CACHE];
             char *old = e->key;
-            *e = (valid_entry){o, hash, klen, copy};
+            *e = (valid_entry){o, status, mlen, plen, clen, len, copy};
             pthread_mutex_unlock(&valid_lock);
             free(old);
         }

@@ -318,6 +318,56 @@ START_TEST(every_documented_example_validates)
 }
 END_TEST
 
+/* The cache of valid exchanges: whatever was seen before, an answer gets the
+ * verdict a fresh validation would give. */
+START_TEST(cached_answers_keep_their_verdicts)
+{
+    const char *op = "POST", *path = "/v3/ai/order-routing", *json = "application/json";
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(check(op, path, 200, json, dinner), 0);
+        ck_assert_int_eq(nerrs, 0);
+    }
+
+    /* Same length, one byte apart, at the end and in the middle: only a full
+     * comparison tells these from the cached answer. */
+    char *bad = strdup(dinner);
+    ck_assert_ptr_nonnull(bad);
+    bad[strlen(bad) - 1] = ' ';
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(check(op, path, 200, json, bad), 1);
+        ck_assert_int_eq(nerrs, 1);
+        ck_assert_str_eq(errs[0].keyword, "json");
+    }
+    free(bad);
+    bad = replace(dinner, "\"status\":\"ready\"", "\"status\":\"reedy\"");
+    ck_assert_uint_eq(strlen(bad), strlen(dinner));
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(check(op, path, 200, json, bad), 1);
+        ck_assert_int_ge(nerrs, 1);
+    }
+    free(bad);
+
+    /* The same bytes under another status or method are another exchange. */
+    ck_assert_int_ne(check(op, path, 299, json, dinner), 0);
+    ck_assert_int_ne(check("PUT", path, 200, json, dinner), 0);
+
+    /* The parts are stored back to back: moving a byte from the content type
+     * to the body must not read as the cached exchange. */
+    size_t dl = strlen(dinner);
+    char *shifted = malloc(dl + 2);
+    ck_assert_ptr_nonnull(shifted);
+    shifted[0] = 'n';
+    memcpy(shifted + 1, dinner, dl + 1);
+    ck_assert_int_eq(check(op, path, 200, json, dinner), 0);
+    ck_assert_int_ne(check(op, path, 200, "application/jso", shifted), 0);
+    ck_assert_int_ge(nerrs, 1);
+    free(shifted);
+
+    ck_assert_int_eq(check(op, path, 200, json, dinner), 0);
+    ck_assert_int_eq(nerrs, 0);
+}
+END_TEST
+
 START_TEST(yaml_core_scalars_and_lint_at_load)
 {
     const char *y = "openapi: 3.1.0\npaths: {}\nx:\n  hex: 0x1F\n  oct: 0o17\n  f: 1.5\n"
@@ -368,6 +418,7 @@ static Suite *openapi_validate_suite(void)
     tcase_add_test(tc, streams_check_every_record);
     tcase_add_test(tc, lookups_follow_openapi_rules);
     tcase_add_test(tc, every_documented_example_validates);
+    tcase_add_test(tc, cached_answers_keep_their_verdicts);
     suite_add_tcase(s, tc);
     TCase *ld = tcase_create("load");
     tcase_add_test(ld, yaml_core_scalars_and_lint_at_load);
