@@ -280,7 +280,8 @@ static size_t slen(const char *s)
     return s ? strlen(s) : 0;
 }
 
-static char *build_direct_in(const journal_exchange *x, size_t body, size_t resp, size_t cap)
+static char *build_direct_in(const journal_exchange *x, size_t body, size_t resp, size_t cap,
+                             size_t *out_len)
 {
     lbuf b = {.cap = cap};
     if (!(b.p = malloc(b.cap + 1))) return NULL;
@@ -320,13 +321,17 @@ static char *build_direct_in(const journal_exchange *x, size_t body, size_t resp
         return NULL;
     }
     b.p[b.len] = '\0';
+    *out_len = b.len;
     return b.p;
 }
 
-static char *build_direct(const journal_exchange *x)
+/* The record written straight from x, and its length in *out_len; NULL when it must be built
+ * as a tree. */
+static char *build_direct(const journal_exchange *x, size_t *out_len)
 {
     size_t body = x->body && x->body_len ? x->body_len : 0;
-    size_t resp = x->response_verbatim ? strlen(x->response_text) : 0;
+    /* a verbatim answer is the whole body sent, so its length is known */
+    size_t resp = x->response_verbatim ? x->response_len : 0;
     size_t strings = slen(x->merchant) + slen(x->endpoint) + slen(x->method) + slen(x->path) +
                      slen(x->idempotency_key);
     if (body + resp + strings > JOURNAL_RING_LINE_MAX) return NULL;
@@ -336,36 +341,37 @@ static char *build_direct(const journal_exchange *x)
     const char *const str[] = {x->merchant, x->endpoint, x->method, x->path, x->idempotency_key};
     for (size_t i = 0; i < sizeof str / sizeof *str; i++)
         if (str[i]) quoted += json_quoted_len(str[i], strlen(str[i]));
-    return build_direct_in(x, body, resp, body + resp + quoted + 256);
+    return build_direct_in(x, body, resp, body + resp + quoted + 256, out_len);
 }
 
 int journal_add(journal *j, const journal_exchange *x)
 {
     int64_t expl_s = INT64_MAX;
     char *full = NULL, *small = NULL, prefix[ID_PREFIX_MAX];
+    size_t full_len = 0;
     cJSON *rec = NULL, *parsed = NULL;
     int rc = -1;
     if (!j) return -1;
     if ((!x->body || !x->body_len || x->body_canonical) && (x->response_verbatim || !x->response))
-        full = build_direct(x);
+        full = build_direct(x, &full_len);
     if (!full) {
         journal_exchange t = *x;
         size_t off;
         if (x->response_verbatim && !x->response &&
-            json_parse(x->response_text, strlen(x->response_text), JSON_MAX_DEPTH, &parsed,
-                       &off) == JSON_OK)
+            json_parse(x->response_text, strlen(x->response_text), JSON_MAX_DEPTH, &parsed, &off) ==
+                JSON_OK)
             t.response = parsed;
         int stripped = t.response ? journal_strip_expired(t.response, clock_now_s(), &expl_s) : 0;
         rec = build(&t, stripped == 0);
         if (!rec || !(full = json_print(rec))) goto out;
-        if (strlen(full) > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, &t)))
-            goto out;
+        full_len = strlen(full);
+        if (full_len > JOURNAL_RING_LINE_MAX && j->capacity && !(small = shrink(rec, &t))) goto out;
     }
 
     /* All 32 workers queue on this lock: nothing is allocated or freed under it
      * (but for records evicted by the byte cap). */
     char **keep = small ? &small : &full; /* what the ring takes */
-    size_t klen = strlen(*keep);
+    size_t klen = small ? strlen(small) : full_len;
     char *evicted = NULL;
     pthread_mutex_lock(&j->lock);
     int64_t now = clock_mono_ms();

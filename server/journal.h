@@ -38,8 +38,8 @@ typedef struct journal_exchange {
     cJSON *response; /* parsed response body or NULL; expired explanations are removed from it */
     size_t response_len;       /* bytes of the response body sent */
     const char *response_text; /* the body response was parsed from (NUL-terminated), or NULL */
-    int response_verbatim; /* response_text is JSON, one line, nothing to expire: recorded as
-                            * it is (response is then NULL) */
+    int response_verbatim;     /* response_text is JSON, one line, nothing to expire, and
+                                * response_len long: recorded as it is (response is then NULL) */
 } journal_exchange;
 
 /* New journal holding `capacity` records in memory (0: none) and appending to
