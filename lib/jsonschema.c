@@ -290,6 +290,7 @@ static size_t codepoints(const char *s)
 static int get_count(ctx *c, const cJSON *s, const char *kw, const seg *sp, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, kw);
+    *out = 0; /* as in bound() */
     if (!v) return 0;
     if (!cJSON_IsNumber(v) || !is_integral(v->valuedouble) || v->valuedouble < 0)
         return bad(c, JSONSCHEMA_EBADSCHEMA, sp, kw, "%s must be a non-negative integer", kw);
@@ -394,6 +395,7 @@ static int kw_enum_const(ctx *c, const cJSON *s, const cJSON *inst, const seg *s
 static int bound(ctx *c, const cJSON *s, const char *kw, const seg *sp, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, kw);
+    *out = 0; /* set on every path: an optimising build cannot tell it is read only after 1 */
     if (!v || cJSON_IsBool(v))
         return 0; /* the boolean exclusive* of OpenAPI 3.0 is read by the caller */
     if (!cJSON_IsNumber(v)) return bad(c, JSONSCHEMA_EBADSCHEMA, sp, kw, "%s must be a number", kw);
