@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jarena.h"
 #include "json.h"
 #include "money.h"
 #include "sign.h"
@@ -143,7 +142,7 @@ typedef struct field_rule {
 static int has_fields(const cJSON *o, const field_rule *f, char *msg, size_t cap)
 {
     for (; f->name; f++) {
-        const cJSON *v = jarena_get(o, f->name);
+        const cJSON *v = json_obj(o, f->name);
         if (!v) {
             snprintf(msg, cap, "required property '%s' is missing", f->name);
             return 0;
@@ -195,12 +194,12 @@ static int builtin_schema(const char *endpoint, long status, const cJSON *b, cha
         return 0;
     }
     if (!has_fields(b, f, msg, cap)) return 0;
-    const char *st = jarena_str(b, "status");
+    const char *st = json_string(b, "status");
     if (f == routed && !is(st, "ready") && !is(st, "fallback") && !is(st, "pending_review")) {
         snprintf(msg, cap, "status '%s' is not ready, fallback or pending_review", st);
         return 0;
     }
-    if (f == routed && !jarena_str(jarena_get(b, "intent"), "type")) {
+    if (f == routed && !json_string(json_obj(b, "intent"), "type")) {
         snprintf(msg, cap, "intent.type is missing");
         return 0;
     }
@@ -321,22 +320,22 @@ static void ck_error_shape(const check_ctx *c, check_verdict *v)
     if (is(c->endpoint, "token")) {
         static const char oauth[] = "invalid_request invalid_client invalid_grant "
                                     "unauthorized_client unsupported_grant_type invalid_scope";
-        const char *e = jarena_str(b, "error");
+        const char *e = json_string(b, "error");
         if (!e || !word_in(oauth, e))
             return verdict(v, CHECK_FAIL, "{\"error\": <RFC 6749 code>, \"error_description\"}",
                            "%.200s", body_of(ex));
         return PASS(v);
     }
     if (is_v1(ex)) {
-        const cJSON *e = jarena_get(b, "error");
-        if (!jarena_str(e, "message") || !jarena_str(e, "type"))
+        const cJSON *e = json_obj(b, "error");
+        if (!json_string(e, "message") || !json_string(e, "type"))
             return verdict(v, CHECK_FAIL,
                            "{\"error\": {\"message\", \"type\", \"param\", \"code\"}}", "%.200s",
                            body_of(ex));
         return PASS(v);
     }
-    const char *code = jarena_str(b, "code"), *msg = jarena_str(b, "message");
-    const cJSON *detail = jarena_get(b, "detail");
+    const char *code = json_string(b, "code"), *msg = json_string(b, "message");
+    const cJSON *detail = json_obj(b, "detail");
     if (!code || !msg || (detail && !cJSON_IsObject(detail) && !cJSON_IsNull(detail)))
         return verdict(v, CHECK_FAIL,
                        "{\"code\", \"message\", \"detail\"?} with string code and message",
@@ -369,14 +368,14 @@ static void ck_retry_after(const check_ctx *c, check_verdict *v)
 
 static int amount_of(const cJSON *amount_holder, int64_t *total, const char **cur)
 {
-    const cJSON *a = jarena_get(amount_holder, "amount");
-    const cJSON *t = jarena_get(a, "total");
+    const cJSON *a = json_obj(amount_holder, "amount");
+    const cJSON *t = json_obj(a, "total");
     if (!a) return 0; /* absent: nothing to add up */
     if (!cJSON_IsNumber(t) || t->valuedouble < 0 || t->valuedouble > (double)MONEY_MAX_MINOR ||
         t->valuedouble != floor(t->valuedouble))
         return -1;
     *total = (int64_t)t->valuedouble;
-    *cur = jarena_str(a, "currency");
+    *cur = json_string(a, "currency");
     return 1;
 }
 
@@ -388,7 +387,7 @@ static int is_order(const check_ctx *c)
 static void ck_amounts(const check_ctx *c, check_verdict *v)
 {
     if (no_verdict(c) || !is_order(c) || c->ex->status != 200) return SKIP(v);
-    const cJSON *intent = jarena_get(c->ex->json, "intent");
+    const cJSON *intent = json_obj(c->ex->json, "intent");
     int64_t total = 0, part = 0, sum = 0;
     const char *cur = NULL, *pcur = NULL;
     int r = amount_of(intent, &total, &cur);
@@ -396,7 +395,7 @@ static void ck_amounts(const check_ctx *c, check_verdict *v)
         return verdict(v, CHECK_FAIL, "amount.total an integer number of fen", "%.200s",
                        body_of(c->ex));
     if (r == 0) return SKIP(v);
-    const cJSON *splits = jarena_get(intent, "splits"), *s;
+    const cJSON *splits = json_obj(intent, "splits"), *s;
     if (cJSON_GetArraySize(splits) > 0) {
         cJSON_ArrayForEach(s, splits)
         {
@@ -413,7 +412,7 @@ static void ck_amounts(const check_ctx *c, check_verdict *v)
                            "splits add up to %lld, amount.total is %lld", (long long)sum,
                            (long long)total);
     }
-    const cJSON *tip = jarena_get(intent, "tip");
+    const cJSON *tip = json_obj(intent, "tip");
     if (cJSON_IsObject(tip) && amount_of(tip, &part, &pcur) == 1 && part > total)
         return verdict(v, CHECK_FAIL, "a tip no larger than the total", "tip %lld, total %lld",
                        (long long)part, (long long)total);
@@ -432,7 +431,7 @@ static double threshold_asked(const check_ctx *c)
         (memchr(c->rec->body, '\\', c->rec->body_len) ||
          memmem(c->rec->body, c->rec->body_len, "confidence_threshold", 20))) {
         cJSON *b = cJSON_ParseWithLength(c->rec->body, c->rec->body_len);
-        const cJSON *t = jarena_get(b, "confidence_threshold");
+        const cJSON *t = json_obj(b, "confidence_threshold");
         if (cJSON_IsNumber(t)) th = t->valuedouble;
         cJSON_Delete(b);
     }
@@ -444,12 +443,12 @@ static void ck_confidence(const check_ctx *c, check_verdict *v)
     if (no_verdict(c) || !is_order(c) || (c->ex->status != 200 && c->ex->status != 202))
         return SKIP(v);
     const cJSON *b = c->ex->json;
-    const cJSON *conf = jarena_get(b, "confidence");
+    const cJSON *conf = json_obj(b, "confidence");
     if (!cJSON_IsNumber(conf) || conf->valuedouble < 0 || conf->valuedouble > 1)
         return verdict(v, CHECK_FAIL, "confidence a number from 0 to 1", "%.200s", body_of(c->ex));
     if (c->ex->status == 202) return PASS(v);
     double cf = conf->valuedouble;
-    const cJSON *th = jarena_get(b, "threshold");
+    const cJSON *th = json_obj(b, "threshold");
     if (!cJSON_IsNumber(th)) return verdict(v, CHECK_FAIL, "a numeric threshold", "none");
     double t = th->valuedouble;
     /* The request's threshold is only known for the first request of a flow; an
@@ -457,21 +456,21 @@ static void ck_confidence(const check_ctx *c, check_verdict *v)
     if (is(c->endpoint, "order_routing") && fabs(t - threshold_asked(c)) > 1e-6)
         return verdict(v, CHECK_FAIL, "the threshold the request asked for (or the default)",
                        "threshold %.4f, asked %.4f", t, threshold_asked(c));
-    const char *st = jarena_str(b, "status");
-    const cJSON *ctk = jarena_get(b, "confirmation_token");
-    const cJSON *fb = jarena_get(b, "fallback");
+    const char *st = json_string(b, "status");
+    const cJSON *ctk = json_obj(b, "confirmation_token");
+    const cJSON *fb = json_obj(b, "fallback");
     if (is(st, "ready") && (cf < t || !cJSON_IsString(ctk)))
         return verdict(v, CHECK_FAIL,
                        "ready only at or above the threshold, with a confirmation_token",
                        "ready at confidence %.4f, threshold %.4f", cf, t);
     if (is(st, "fallback") &&
-        (cf >= t || !cJSON_IsNull(ctk) || !is(jarena_str(fb, "type"), "form")))
+        (cf >= t || !cJSON_IsNull(ctk) || !is(json_string(fb, "type"), "form")))
         return verdict(v, CHECK_FAIL,
                        "fallback only below the threshold, with a form and no confirmation_token",
                        "fallback at confidence %.4f, threshold %.4f", cf, t);
     if (is(st, "pending_review")) {
-        const cJSON *rv = jarena_get(b, "review");
-        if (!cJSON_IsTrue(jarena_get(rv, "required")))
+        const cJSON *rv = json_obj(b, "review");
+        if (!cJSON_IsTrue(json_obj(rv, "required")))
             return verdict(v, CHECK_FAIL, "review.required true on pending_review", "%.200s",
                            body_of(c->ex));
     }
@@ -485,15 +484,15 @@ static void ck_cost(const check_ctx *c, check_verdict *v)
     if (no_verdict(c) || !c->sc || (c->ex->status != 200 && c->ex->status != 202)) return SKIP(v);
     const scenario_pricing *p = &c->sc->pricing;
     const cJSON *b = c->ex->json;
-    const cJSON *cost = jarena_get(b, "cost");
-    const cJSON *micros = jarena_get(cost, "amount_micros");
+    const cJSON *cost = json_obj(b, "cost");
+    const cJSON *micros = json_obj(cost, "amount_micros");
     int64_t want = 0, tokens = 0, mult = 1;
     char exp[160];
     if (is_order(c)) {
-        const cJSON *u = jarena_get(b, "usage");
-        const cJSON *in = jarena_get(u, "input_tokens");
-        const cJSON *out = jarena_get(u, "output_tokens");
-        const cJSON *tot = jarena_get(u, "total_tokens");
+        const cJSON *u = json_obj(b, "usage");
+        const cJSON *in = json_obj(u, "input_tokens");
+        const cJSON *out = json_obj(u, "output_tokens");
+        const cJSON *tot = json_obj(u, "total_tokens");
         if (!cJSON_IsNumber(in) || !cJSON_IsNumber(out) || !cJSON_IsNumber(tot))
             return verdict(v, CHECK_FAIL, "usage with input, output and total tokens", "%.200s",
                            body_of(c->ex));
@@ -501,7 +500,7 @@ static void ck_cost(const check_ctx *c, check_verdict *v)
             return verdict(v, CHECK_FAIL, "total_tokens = input_tokens + output_tokens",
                            "%lld + %lld != %lld", (long long)in->valuedouble,
                            (long long)out->valuedouble, (long long)tot->valuedouble);
-        mult = is(jarena_str(u, "modality"), "text") || !jarena_str(u, "modality")
+        mult = is(json_string(u, "modality"), "text") || !json_string(u, "modality")
                    ? 1
                    : p->multimodal_multiplier;
         tokens = (int64_t)tot->valuedouble;
@@ -513,7 +512,7 @@ static void ck_cost(const check_ctx *c, check_verdict *v)
         return SKIP(v);
     }
     if (cJSON_IsNumber(micros) && (int64_t)micros->valuedouble == want &&
-        is(jarena_str(cost, "currency"), p->currency))
+        is(json_string(cost, "currency"), p->currency))
         return PASS(v);
     /* what was expected, written only for a failure */
     if (is_order(c))
@@ -524,7 +523,7 @@ static void ck_cost(const check_ctx *c, check_verdict *v)
         snprintf(exp, sizeof exp, "%lld micros per call in %s", (long long)want, p->currency);
     if (!cJSON_IsNumber(micros)) return verdict(v, CHECK_FAIL, exp, "no cost.amount_micros");
     verdict(v, CHECK_FAIL, exp, "%lld micros in %s", (long long)micros->valuedouble,
-            jarena_str(cost, "currency") ? jarena_str(cost, "currency") : "(none)");
+            json_string(cost, "currency") ? json_string(cost, "currency") : "(none)");
 }
 
 /* ---- flow checks ---- */
@@ -543,7 +542,7 @@ static void ck_expectations(const check_ctx *c, check_verdict *v)
 {
     const cJSON *e = c->rec ? c->rec->expect : NULL;
     if (!e) return SKIP(v);
-    const cJSON *st = jarena_get(e, "status");
+    const cJSON *st = json_obj(e, "status");
     if (st) {
         int ok = 0;
         char list[96] = "";
@@ -565,7 +564,7 @@ static void ck_expectations(const check_ctx *c, check_verdict *v)
             return verdict(v, CHECK_FAIL, exp, "status %ld", c->primary_status);
         }
     }
-    const char *intent = jarena_str(e, "intent");
+    const char *intent = json_string(e, "intent");
     if (intent && !is(intent, c->final_intent)) {
         char exp[128];
         snprintf(exp, sizeof exp, "intent %s", intent);

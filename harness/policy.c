@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jarena.h"
 #include "json.h"
 #include "rng.h"
 
@@ -80,14 +79,14 @@ char *policy_body(const policy_opts *o, const traffic_record *rec, size_t *len)
 const char *policy_text(const traffic_record *rec, cJSON **holder)
 {
     *holder = rec->body ? cJSON_ParseWithLength(rec->body, rec->body_len) : NULL;
-    return jarena_str(*holder, "text");
+    return json_string(*holder, "text");
 }
 
 int policy_unsupported_language(const traffic_record *rec)
 {
     if (strcmp(rec->endpoint, "order_routing") != 0 || !rec->body) return 0;
     cJSON *b = cJSON_ParseWithLength(rec->body, rec->body_len);
-    const char *loc = jarena_str(b, "locale");
+    const char *loc = json_string(b, "locale");
     /* The order-routing model speaks Chinese and English; the client knows that and sends
      * other languages straight to the general-purpose fallback. */
     int unsupported =
@@ -121,7 +120,7 @@ char *policy_fallback_body(const policy_opts *o, const traffic_record *rec)
 /* The value the record gives for question qid, as text, into buf; NULL when none. */
 static const char *answer_for(const traffic_record *rec, const char *qid, char *buf, size_t cap)
 {
-    const cJSON *a = jarena_get(rec->answers, qid);
+    const cJSON *a = json_obj(rec->answers, qid);
     if (cJSON_IsString(a)) return a->valuestring;
     if (cJSON_IsNumber(a)) {
         snprintf(buf, cap, "%.15g", a->valuedouble);
@@ -138,7 +137,7 @@ static char *answers_body(const traffic_record *rec, const cJSON *questions)
     char num[32];
     cJSON_ArrayForEach(q, questions)
     {
-        const char *qid = jarena_str(q, "id");
+        const char *qid = json_string(q, "id");
         const char *val = qid ? answer_for(rec, qid, num, sizeof num) : NULL;
         if (!val) {
             cJSON_Delete(b);
@@ -148,9 +147,9 @@ static char *answers_body(const traffic_record *rec, const cJSON *questions)
         cJSON_AddStringToObject(a, "question_id", qid);
         const char *opt_id = NULL;
         const cJSON *op;
-        cJSON_ArrayForEach(op, jarena_get(q, "options"))
+        cJSON_ArrayForEach(op, json_obj(q, "options"))
         {
-            const char *id = jarena_str(op, "id"), *label = jarena_str(op, "label");
+            const char *id = json_string(op, "id"), *label = json_string(op, "label");
             if ((id && strcasecmp(id, val) == 0) || (label && strcasecmp(label, val) == 0))
                 opt_id = id;
         }
@@ -181,7 +180,7 @@ void policy_next(const policy_opts *o, const traffic_record *rec, const char *en
     int order = strcmp(endpoint, "order_routing") == 0 ||
                 strcmp(endpoint, "order_routing_clarification") == 0;
     if (ex->status == 0) return;
-    const char *clr = jarena_str(ex->json, "clarification_id");
+    const char *clr = json_string(ex->json, "clarification_id");
     if (order && ex->status == 202) {
         char want[TRAFFIC_PATH_MAX];
         snprintf(want, sizeof want, "/v3/ai/order-routing/clarifications/%s", clr ? clr : "");
@@ -191,7 +190,7 @@ void policy_next(const policy_opts *o, const traffic_record *rec, const char *en
             snprintf(act->problem, sizeof act->problem, "Location '%.70s', expected '%.90s'",
                      ex->location[0] ? ex->location : "(none)", want);
     }
-    const char *code = jarena_str(ex->json, "code");
+    const char *code = json_string(ex->json, "code");
     if (code && strcmp(code, "TOKEN_INVALID") == 0 && ex->status == 401 && attempt == 0 &&
         strncmp(ex->path, "/v3/ai/", 7) == 0) {
         act->step = POLICY_RENEW;
@@ -221,7 +220,7 @@ void policy_next(const policy_opts *o, const traffic_record *rec, const char *en
             snprintf(act->problem, sizeof act->problem, "still asking after %d answers", rounds);
             return;
         }
-        char *body = answers_body(rec, jarena_get(ex->json, "questions"));
+        char *body = answers_body(rec, json_obj(ex->json, "questions"));
         if (!body) return; /* the recording does not answer: the user walked away */
         act->step = POLICY_ANSWER;
         act->body = body;
@@ -234,10 +233,10 @@ void policy_next(const policy_opts *o, const traffic_record *rec, const char *en
                  code ? code : "");
         return;
     }
-    const char *st = jarena_str(ex->json, "status");
-    const cJSON *detail = jarena_get(ex->json, "detail");
-    int bad_lang = ex->status == 400 && jarena_str(detail, "field") &&
-                   strcmp(jarena_str(detail, "field"), "/locale") == 0;
+    const char *st = json_string(ex->json, "status");
+    const cJSON *detail = json_obj(ex->json, "detail");
+    int bad_lang = ex->status == 400 && json_string(detail, "field") &&
+                   strcmp(json_string(detail, "field"), "/locale") == 0;
     if ((ex->status == 200 && st && strcmp(st, "fallback") == 0) || bad_lang) {
         act->step = POLICY_FALLBACK;
         act->body = policy_fallback_body(o, rec);

@@ -9,7 +9,6 @@
 #include "chat.h"
 #include "clock.h"
 #include "fmt.h"
-#include "jarena.h"
 #include "json.h"
 #include "money.h"
 #include "rng.h"
@@ -109,7 +108,7 @@ static const char *provider_of(const sched *s, const char *path)
 
 static int64_t num(const cJSON *o, const char *k)
 {
-    const cJSON *v = jarena_get(o, k);
+    const cJSON *v = json_obj(o, k);
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
@@ -118,8 +117,8 @@ static void count_cost(sched *s, flow *f, const char *ep, const exchange *ex)
 {
     const cJSON *b = ex->json;
     if (ex->status < 200 || ex->status >= 300 || !b) return;
-    const cJSON *u = jarena_get(b, "usage");
-    const cJSON *cost = jarena_get(b, "cost");
+    const cJSON *u = json_obj(b, "usage");
+    const cJSON *cost = json_obj(b, "cost");
     int64_t in = 0, out = 0, micros = 0;
     if (strncmp(ex->path, "/v1/", 4) == 0) {
         in = num(u, "prompt_tokens");
@@ -127,7 +126,7 @@ static void count_cost(sched *s, flow *f, const char *ep, const exchange *ex)
         /* OpenAI responses carry no price: take the scenario's price of the model, or
          * the run's flat price when the scenario does not know it. */
         const chat_model *cm =
-            s->sc->llm ? chat_model_find(s->sc->llm, jarena_str(b, "model")) : NULL;
+            s->sc->llm ? chat_model_find(s->sc->llm, json_string(b, "model")) : NULL;
         if (cm ? chat_cost_micros(s->sc->llm, cm, in, out, &micros) != 0
                : money_token_cost(in + out, s->po->fallback_per_1k_micros, 1, &micros) != 0)
             micros = 0;
@@ -244,42 +243,42 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
     }
     if (is_order(ep) && ex->status == 202) {
         fmt_copy(f->outcome, sizeof f->outcome, "clarify");
-        const cJSON *c = jarena_get(b, "confidence");
+        const cJSON *c = json_obj(b, "confidence");
         (void)c;
         return;
     }
     if (is_order(ep) && ex->status == 200) {
-        const char *st = jarena_str(b, "status");
-        const cJSON *intent = jarena_get(b, "intent");
-        const cJSON *amount = jarena_get(intent, "amount");
+        const char *st = json_string(b, "status");
+        const cJSON *intent = json_obj(b, "intent");
+        const cJSON *amount = json_obj(intent, "amount");
         fmt_copy(f->outcome, sizeof f->outcome, st ? st : "unknown");
         fmt_copy(f->intent, sizeof f->intent,
-                 jarena_str(intent, "type") ? jarena_str(intent, "type") : "");
+                 json_string(intent, "type") ? json_string(intent, "type") : "");
         f->amount = num(amount, "total");
         fmt_copy(f->currency, sizeof f->currency,
-                 jarena_str(amount, "currency") ? jarena_str(amount, "currency") : "");
-        const cJSON *conf = jarena_get(b, "confidence");
-        const cJSON *th = jarena_get(b, "threshold");
+                 json_string(amount, "currency") ? json_string(amount, "currency") : "");
+        const cJSON *conf = json_obj(b, "confidence");
+        const cJSON *th = json_obj(b, "threshold");
         /* the model's own parse against truth, before any fallback re-parses it: what a
          * threshold decides to trust or not (compare's precision and recall) */
         if (cJSON_IsNumber(conf))
             stats_confidence_scored(
-                s->st, jarena_str(jarena_get(b, "model"), "version"), conf->valuedouble,
+                s->st, json_string(json_obj(b, "model"), "version"), conf->valuedouble,
                 cJSON_IsNumber(th) ? th->valuedouble : -1,
                 stats_truth_match(f->rec.truth, f->intent, f->amount, f->currency));
         return;
     }
     if (strcmp(ep, "chat_completions") == 0 && ex->status == 200) {
         /* The fallback answers with the intent object as JSON text. */
-        const cJSON *ch = cJSON_GetArrayItem(jarena_get(b, "choices"), 0);
-        const char *content = jarena_str(jarena_get(ch, "message"), "content");
+        const cJSON *ch = cJSON_GetArrayItem(json_obj(b, "choices"), 0);
+        const char *content = json_string(json_obj(ch, "message"), "content");
         cJSON *intent = content ? cJSON_Parse(content) : NULL;
-        const cJSON *amount = jarena_get(intent, "amount");
-        if (jarena_str(intent, "type")) {
-            fmt_copy(f->intent, sizeof f->intent, jarena_str(intent, "type"));
+        const cJSON *amount = json_obj(intent, "amount");
+        if (json_string(intent, "type")) {
+            fmt_copy(f->intent, sizeof f->intent, json_string(intent, "type"));
             f->amount = num(amount, "total");
             fmt_copy(f->currency, sizeof f->currency,
-                     jarena_str(amount, "currency") ? jarena_str(amount, "currency") : "");
+                     json_string(amount, "currency") ? json_string(amount, "currency") : "");
         }
         fmt_copy(f->outcome, sizeof f->outcome, "llm");
         s->st->out_llm++;
@@ -392,8 +391,8 @@ static void flow_finish(sched *s, flow *f)
     check_all(s->checks, CHECK_ON_FLOW, &c);
     const cJSON *truth = f->rec.truth;
     if (truth) {
-        const char *ti = jarena_str(truth, "intent"), *tc = jarena_str(truth, "currency");
-        const cJSON *ta = jarena_get(truth, "amount_total");
+        const char *ti = json_string(truth, "intent"), *tc = json_string(truth, "currency");
+        const cJSON *ta = json_obj(truth, "amount_total");
         int ok_i = ti && strcmp(ti, f->intent) == 0;
         int ok_a = !cJSON_IsNumber(ta) || (f->intent[0] && (int64_t)ta->valuedouble == f->amount);
         int ok_c = !tc || strcmp(tc, f->currency) == 0;

@@ -18,7 +18,6 @@
 #define WXAI_JARENA_H
 
 #include <stddef.h>
-#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,22 +49,5 @@ void jarena_free(jarena *a);
 /* The calling thread's own arena, made at its first call and freed with its block when the
  * thread exits (owned by the thread, not the caller); NULL when out of memory. */
 jarena *jarena_thread(void);
-
-/* cJSON_GetObjectItemCaseSensitive(o, key), for the checks' many lookups in an answer: the
- * first byte is compared before a strcmp call, most members differ there. */
-static inline const cJSON *jarena_get(const cJSON *o, const char *key)
-{
-    if (!o || !key) return NULL;
-    for (const cJSON *c = o->child; c && c->string; c = c->next)
-        if (c->string[0] == key[0] && strcmp(c->string, key) == 0) return c;
-    return NULL;
-}
-
-/* json_string(o, key) through jarena_get: the member's string, or NULL. */
-static inline const char *jarena_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = jarena_get(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 #endif
