@@ -78,11 +78,11 @@ START_TEST(utf8_count_validates)
 {
     ck_assert_uint_eq(utf8_count(""), 0);
     ck_assert_uint_eq(utf8_count("tip"), 3);
-    ck_assert_uint_eq(utf8_count("\xE5\xB9\xB3\xE5\x88\x86"), 2);     /* 平分 */
-    ck_assert_uint_eq(utf8_count("\xF0\x9F\x8D\xB2!"), 2);              /* emoji + ! */
-    ck_assert_uint_eq(utf8_count("\xF0\x80\x80\x80\x80"), SIZE_MAX);   /* stray continuation */
-    ck_assert_uint_eq(utf8_count("\xC0\xAF"), SIZE_MAX);                 /* overlong lead */
-    ck_assert_uint_eq(utf8_count("\xE5\xB9"), SIZE_MAX);                 /* truncated */
+    ck_assert_uint_eq(utf8_count("\xE5\xB9\xB3\xE5\x88\x86"), 2);    /* 平分 */
+    ck_assert_uint_eq(utf8_count("\xF0\x9F\x8D\xB2!"), 2);           /* emoji + ! */
+    ck_assert_uint_eq(utf8_count("\xF0\x80\x80\x80\x80"), SIZE_MAX); /* stray continuation */
+    ck_assert_uint_eq(utf8_count("\xC0\xAF"), SIZE_MAX);             /* overlong lead */
+    ck_assert_uint_eq(utf8_count("\xE5\xB9"), SIZE_MAX);             /* truncated */
     ck_assert_uint_eq(utf8_count("pay \xFF coffee"), SIZE_MAX);
 }
 END_TEST
@@ -104,6 +104,26 @@ START_TEST(json_guards)
     ck_assert_uint_eq(off, 32);
     ck_assert_int_eq(json_parse("[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]", 39, 32, &j, &off),
                      JSON_OK); /* brackets inside strings do not count */
+    cJSON_Delete(j);
+}
+END_TEST
+
+/* json_obj walks members itself (first byte before strcmp): it must find what cJSON finds. */
+START_TEST(json_obj_is_cjsons_lookup)
+{
+    const char *text = "{\"amount\":1,\"amt\":2,\"a\":3,\"\":4,\"amount\":5,\"b\":[6,{\"x\":7}]}";
+    const char *keys[] = {"amount", "amt", "a", "", "am", "amountx", "b", "x", "B"};
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(j);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        ck_assert_ptr_eq(json_obj(j, keys[i]), cJSON_GetObjectItemCaseSensitive(j, keys[i]));
+    ck_assert_int_eq(json_obj(j, "amount")->valueint, 1); /* the first of equal keys */
+    const cJSON *arr = json_obj(j, "b");
+    ck_assert_ptr_null(json_obj(arr, "x")); /* an array's items have no names */
+    ck_assert_ptr_null(json_obj(NULL, "a"));
+    ck_assert_ptr_null(json_obj(j, NULL));
+    ck_assert_double_eq(json_num(j, "amt", -1), 2);
+    ck_assert_ptr_null(json_string(j, "a"));
     cJSON_Delete(j);
 }
 END_TEST
@@ -354,6 +374,7 @@ static Suite *suite(void)
     tcase_add_test(tc, token_estimate_rule);
     tcase_add_test(tc, utf8_count_validates);
     tcase_add_test(tc, json_guards);
+    tcase_add_test(tc, json_obj_is_cjsons_lookup);
     tcase_add_test(tc, json_quote_is_cjsons);
     tcase_add_test(tc, json_int_is_printfs);
     tcase_add_test(tc, http_json_is_cjsons);
