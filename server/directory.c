@@ -1,6 +1,7 @@
 /* directory: people and recent orders loaded from a fixtures file (see directory.h). */
 #include "directory.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "utf8.h"
 #include "ytree.h"
 
 /* Field values are names and ids: longer ones are a mistake, not data to keep. */
@@ -96,7 +98,8 @@ static const char *const order_keys[] = {"out_trade_no", "description",  "keywor
                                          "total",        "currency",     "at",
                                          "payer",        "participants", "category"};
 static const char *const receipt_keys[] = {"file", "sha256", "order"};
-static const char *const top_keys[] = {"people", "orders", "receipts"};
+static const char *const voice_note_keys[] = {"file", "sha256", "text"};
+static const char *const top_keys[] = {"people", "orders", "receipts", "voice_notes"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -294,65 +297,168 @@ static int hash_file(ctx *c, const ytree_node *n, const char *path, const char *
     return rc;
 }
 
-static void load_receipts(ctx *c, const ytree_node *list, const char *dir_file, directory *dir)
+/* A list of known attachments: each entry is {file | sha256} plus the kind's own keys. One
+ * loader serves every kind so that receipts and voice notes fail the same way. */
+typedef struct known_list {
+    const char *name;  /* "receipts" */
+    const char *shape; /* "{file | sha256, order}", for messages */
+    size_t cap;
+    const char *const *keys;
+    size_t nkeys;
+    size_t size;    /* of one entry */
+    size_t sha_at;  /* offsetof its unsigned char sha256[32] */
+    size_t file_at; /* offsetof its char *file */
+    /* Reads the kind's own keys into item; 1 when the entry can be kept. */
+    int (*read)(ctx *c, entry *en, void *item, const directory *dir);
+    void (*clear)(void *item);
+} known_list;
+
+/* The {file | sha256} half of an entry into sha and *file; 1 when it is usable. */
+static int read_content(ctx *c, entry *en, const char *dir_file, unsigned char sha256[32],
+                        char **file_out)
 {
-    if (list->kind != YT_SEQ || list->nitems > DIRECTORY_MAX_RECEIPTS) {
-        bad(c, list, "receipts", "must be a list of at most 256 {file | sha256, order}");
+    const ytree_node *file = ytree_get(en->n, "file"), *sha = ytree_get(en->n, "sha256");
+    if (!file == !sha) {
+        bad(c, en->n, en->path, "give exactly one of 'file' or 'sha256'");
+        return 0;
+    }
+    if (file) {
+        const char *fp = field(en, "file");
+        return (*file_out = get_str(c, file, fp)) &&
+               hash_file(c, file, fp, dir_file, *file_out, sha256) == 0;
+    }
+    int good = sha->kind == YT_SCALAR && sha->len == 64;
+    for (size_t k = 0; good && k < 32; k++) {
+        int hi = hexval(sha->str[2 * k]), lo = hexval(sha->str[2 * k + 1]);
+        good = hi >= 0 && lo >= 0;
+        sha256[k] = (unsigned char)(hi << 4 | lo);
+    }
+    if (!good) bad(c, sha, field(en, "sha256"), "must be 64 hexadecimal digits");
+    return good;
+}
+
+/* Two entries with the same bytes would make recognition depend on list order. */
+static int is_duplicate(ctx *c, entry *en, const known_list *k, const ytree_node *list,
+                        const char *items, const size_t *from, size_t kept)
+{
+    const char *mine = items + kept * k->size + k->sha_at;
+    for (size_t j = 0; j < kept; j++) {
+        if (memcmp(items + j * k->size + k->sha_at, mine, 32)) continue;
+        const ytree_node *n = list->items[from[j]];
+        char msg[160];
+        snprintf(msg, sizeof msg, "the same bytes as %s[%zu] (first defined at %d:%d)", k->name,
+                 from[j], n->line, n->col);
+        bad(c, en->n, en->path, msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Load list into a new array (*out, *count); errors go to c. */
+static void load_known(ctx *c, const ytree_node *list, const char *dir_file, const directory *dir,
+                       const known_list *k, void **out, size_t *count)
+{
+    char msg[160];
+    if (list->kind != YT_SEQ || list->nitems > k->cap) {
+        snprintf(msg, sizeof msg, "must be a list of at most %zu %s", k->cap, k->shape);
+        bad(c, list, k->name, msg);
         return;
     }
     if (!list->nitems) return;
-    if (!(dir->receipts = calloc(list->nitems, sizeof *dir->receipts))) {
+    char *items = calloc(list->nitems, k->size);
+    size_t *from = calloc(list->nitems, sizeof *from);
+    if (!items || !from) {
+        free(items);
+        free(from);
         c->oom = 1;
         return;
     }
+    *out = items;
+    snprintf(msg, sizeof msg, "must be a mapping %s", k->shape);
     for (size_t i = 0; i < list->nitems; i++) {
-        const ytree_node *n = list->items[i], *v;
-        directory_receipt *r = &dir->receipts[dir->nreceipts];
-        int ok = 1;
+        char *item = items + *count * k->size;
+        char **file = (char **)(void *)(item + k->file_at);
         entry en;
-        if (!entry_open(&en, c, n, "receipts", i, receipt_keys, NELEM(receipt_keys),
-                        "must be a mapping {file | sha256, order}"))
-            continue;
-        const ytree_node *file = ytree_get(n, "file"), *sha = ytree_get(n, "sha256");
-        if (!file == !sha) {
-            bad(c, n, en.path, "give exactly one of 'file' or 'sha256'");
-            ok = 0;
-        }
-        if (file) {
-            const char *fp = field(&en, "file");
-            if (!(r->file = get_str(c, file, fp)) ||
-                hash_file(c, file, fp, dir_file, r->file, r->sha256) != 0)
-                ok = 0;
-        } else if (sha) {
-            const char *fp = field(&en, "sha256");
-            int good = sha->kind == YT_SCALAR && sha->len == 64;
-            for (size_t k = 0; good && k < 32; k++) {
-                int hi = hexval(sha->str[2 * k]), lo = hexval(sha->str[2 * k + 1]);
-                good = hi >= 0 && lo >= 0;
-                r->sha256[k] = (unsigned char)(hi << 4 | lo);
-            }
-            if (!good) {
-                bad(c, sha, fp, "must be 64 hexadecimal digits");
-                ok = 0;
-            }
-        }
-        if ((v = req(&en, "order"))) {
-            char *no = get_str(c, v, en.fp);
-            if (no && !(r->order = directory_order_by_no(dir, no))) {
-                char msg[320];
-                snprintf(msg, sizeof msg, "no order with out_trade_no '%s'", no);
-                bad(c, v, en.fp, msg);
-            }
-            free(no);
-        }
-        if (!ok || !r->order) {
-            free(r->file);
-            memset(r, 0, sizeof *r);
+        if (!entry_open(&en, c, list->items[i], k->name, i, k->keys, k->nkeys, msg)) continue;
+        int ok = read_content(c, &en, dir_file, (unsigned char *)item + k->sha_at, file);
+        ok = k->read(c, &en, item, dir) && ok;
+        if (ok && !is_duplicate(c, &en, k, list, items, from, *count)) {
+            from[(*count)++] = i;
             continue;
         }
-        dir->nreceipts++;
+        free(*file);
+        k->clear(item);
+        memset(item, 0, k->size);
     }
+    free(from);
 }
+
+static int read_receipt(ctx *c, entry *en, void *item, const directory *dir)
+{
+    directory_receipt *r = item;
+    const ytree_node *v = req(en, "order");
+    if (!v) return 0;
+    char *no = get_str(c, v, en->fp);
+    if (no && !(r->order = directory_order_by_no(dir, no))) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "no order with out_trade_no '%s'", no);
+        bad(c, v, en->fp, msg);
+    }
+    free(no);
+    return r->order != NULL;
+}
+
+static void clear_receipt(void *item)
+{
+    (void)item; /* the order is borrowed */
+}
+
+/* A transcript is read as a request's text, so it is held to the same limits. */
+static int read_voice_note(ctx *c, entry *en, void *item, const directory *dir)
+{
+    directory_voice_note *vn = item;
+    (void)dir;
+    const ytree_node *v = req(en, "text");
+    if (!v) return 0;
+    size_t chars = 0;
+    if (v->kind == YT_SCALAR && !ytree_is_null(v) && v->len == strlen(v->str))
+        chars = utf8_count(v->str);
+    if (chars == 0 || chars == SIZE_MAX || chars > DIRECTORY_TRANSCRIPT_MAX_CHARS) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be 1 to %d characters of UTF-8 text",
+                 DIRECTORY_TRANSCRIPT_MAX_CHARS);
+        bad(c, v, en->fp, msg);
+        return 0;
+    }
+    if (!(vn->text = strdup(v->str))) c->oom = 1;
+    return vn->text != NULL;
+}
+
+static void clear_voice_note(void *item)
+{
+    free(((directory_voice_note *)item)->text);
+}
+
+static const known_list receipt_list = {.name = "receipts",
+                                        .shape = "{file | sha256, order}",
+                                        .cap = DIRECTORY_MAX_RECEIPTS,
+                                        .keys = receipt_keys,
+                                        .nkeys = NELEM(receipt_keys),
+                                        .size = sizeof(directory_receipt),
+                                        .sha_at = offsetof(directory_receipt, sha256),
+                                        .file_at = offsetof(directory_receipt, file),
+                                        .read = read_receipt,
+                                        .clear = clear_receipt};
+static const known_list voice_note_list = {.name = "voice_notes",
+                                           .shape = "{file | sha256, text}",
+                                           .cap = DIRECTORY_MAX_VOICE_NOTES,
+                                           .keys = voice_note_keys,
+                                           .nkeys = NELEM(voice_note_keys),
+                                           .size = sizeof(directory_voice_note),
+                                           .sha_at = offsetof(directory_voice_note, sha256),
+                                           .file_at = offsetof(directory_voice_note, file),
+                                           .read = read_voice_note,
+                                           .clear = clear_voice_note};
 
 int directory_load(const char *path, diag *d, directory **out)
 {
@@ -405,7 +511,18 @@ int directory_load(const char *path, diag *d, directory **out)
     }
     if (!c.errors && !c.oom) check_refs(&c, root, dir);
     const ytree_node *receipts = ytree_get(root, "receipts");
-    if (receipts && !c.errors && !c.oom) load_receipts(&c, receipts, path, dir);
+    void *items = NULL;
+    if (receipts && !c.errors && !c.oom) {
+        load_known(&c, receipts, path, dir, &receipt_list, &items, &dir->nreceipts);
+        dir->receipts = items;
+    }
+    /* a transcript refers to nothing else in the file: checked even when the rest failed */
+    const ytree_node *notes = ytree_get(root, "voice_notes");
+    if (notes && !c.oom) {
+        items = NULL;
+        load_known(&c, notes, path, dir, &voice_note_list, &items, &dir->nvoice_notes);
+        dir->voice_notes = items;
+    }
 out:
     ytree_free(root);
     if (c.oom) diag_add(d, 0, 0, "out of memory");
@@ -443,6 +560,11 @@ void directory_free(directory *dir)
     for (size_t i = 0; i < dir->nreceipts; i++)
         free(dir->receipts[i].file);
     free(dir->receipts);
+    for (size_t i = 0; i < dir->nvoice_notes; i++) {
+        free(dir->voice_notes[i].file);
+        free(dir->voice_notes[i].text);
+    }
+    free(dir->voice_notes);
     free(dir->people);
     free(dir->orders);
     free(dir);
@@ -492,6 +614,15 @@ const directory_receipt *directory_receipt_by_sha256(const directory *dir,
     if (!dir || !sha256) return NULL;
     for (size_t i = 0; i < dir->nreceipts; i++)
         if (!memcmp(dir->receipts[i].sha256, sha256, 32)) return &dir->receipts[i];
+    return NULL;
+}
+
+const directory_voice_note *directory_voice_note_by_sha256(const directory *dir,
+                                                           const unsigned char sha256[32])
+{
+    if (!dir || !sha256) return NULL;
+    for (size_t i = 0; i < dir->nvoice_notes; i++)
+        if (!memcmp(dir->voice_notes[i].sha256, sha256, 32)) return &dir->voice_notes[i];
     return NULL;
 }
 

@@ -47,7 +47,16 @@ typedef struct directory_receipt {
     char *file;                   /* as written in the fixture, or NULL when given by sha256 */
 } directory_receipt;
 
+/* A known audio attachment (a voice note): its SHA-256 and what it says. */
+typedef struct directory_voice_note {
+    unsigned char sha256[32];
+    char *text; /* the transcript, 1 to DIRECTORY_TRANSCRIPT_MAX_CHARS characters */
+    char *file; /* as written in the fixture, or NULL when given by sha256 */
+} directory_voice_note;
+
 #define DIRECTORY_MAX_RECEIPTS 256
+#define DIRECTORY_MAX_VOICE_NOTES 256
+#define DIRECTORY_TRANSCRIPT_MAX_CHARS 4000    /* what a request's text may be */
 #define DIRECTORY_RECEIPT_MAX_BYTES (6u << 20) /* the largest attachment a request can carry */
 
 typedef struct directory {
@@ -57,6 +66,8 @@ typedef struct directory {
     size_t norders;
     directory_receipt *receipts; /* receipts[]: {file | sha256, order} */
     size_t nreceipts;
+    directory_voice_note *voice_notes; /* voice_notes[]: {file | sha256, text} */
+    size_t nvoice_notes;
 } directory;
 
 /* Load a directory file. On success *out is owned by the caller (directory_free);
@@ -72,6 +83,9 @@ size_t directory_find_people(const directory *dir, const char *name, size_t len,
 /* Receipt whose bytes hash to sha256, or NULL (borrowed). */
 const directory_receipt *directory_receipt_by_sha256(const directory *dir,
                                                      const unsigned char sha256[32]);
+/* Voice note whose bytes hash to sha256, or NULL (borrowed). */
+const directory_voice_note *directory_voice_note_by_sha256(const directory *dir,
+                                                           const unsigned char sha256[32]);
 /* Order with this out_trade_no, or NULL (borrowed). */
 const directory_order *directory_order_by_no(const directory *dir, const char *out_trade_no);
 /* Person with this openid, or NULL (borrowed). */
