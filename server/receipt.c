@@ -130,12 +130,20 @@ int receipt_read(const cJSON *atts, const directory *dir, receipt_info *out, cha
             return fail(field, fcap, issue, icap, i, "data", msg);
         }
         const directory_receipt *r = NULL;
-        if (EVP_Digest(buf, got, sha, &shalen, EVP_sha256(), NULL) == 1 && shalen == 32)
+        const directory_voice_note *vn = NULL;
+        if (EVP_Digest(buf, got, sha, &shalen, EVP_sha256(), NULL) == 1 && shalen == 32) {
             r = directory_receipt_by_sha256(dir, sha);
+            /* only a clip is heard: an image with a listed clip's bytes is not a voice note */
+            if (!strcmp(kinds[i]->type, "audio")) vn = directory_voice_note_by_sha256(dir, sha);
+        }
         free(buf);
         if (r) {
             out->recognised++;
             if (!out->order) out->order = r->order;
+        }
+        if (vn) {
+            out->transcribed++;
+            if (!out->transcript) out->transcript = vn->text;
         }
         if (!out->modality || !strcmp(kinds[i]->type, "image")) out->modality = kinds[i]->type;
         out->tokens += RECEIPT_BASE_TOKENS + (int64_t)((got + 1023) / 1024);

@@ -2,8 +2,9 @@
  * base64) and what the mock can read from them.
  *
  * Recognition is by content: an attachment whose bytes hash (SHA-256) like a
- * receipt listed in the directory fixture is read as that order; anything else
- * is "unreadable" and the caller answers with low confidence. Every attachment
+ * receipt listed in the directory fixture is read as that order, an audio clip
+ * that hashes like a listed voice note as its transcript; anything else is
+ * "unreadable" and the caller answers with low confidence. Every attachment
  * is checked before anything is decoded into memory: count, type, MIME type
  * against the bytes' magic number, and the decoded size cap. */
 #ifndef WXAI_RECEIPT_H
@@ -27,6 +28,8 @@ typedef struct receipt_info {
     size_t decoded_bytes;         /* total */
     const directory_order *order; /* the first recognised receipt's order, or NULL */
     size_t recognised;            /* attachments that matched a known receipt */
+    const char *transcript;       /* the first recognised voice note's text (borrowed), or NULL */
+    size_t transcribed;           /* audio attachments that matched a known voice note */
 } receipt_info;
 
 /* Check and read attachments (the request's "attachments" array, non-empty). On error

@@ -40,11 +40,32 @@ typedef struct request {
     int64_t attachment_tokens;
     double confidence_cap;    /* below 1 when an attachment could not be read */
     size_t nattachments;
-    char merged[TEXT_MAX_CHARS * 4 + 64]; /* text plus the order a receipt shows */
+    char merged[TEXT_MAX_CHARS * 4 + 64]; /* the text as read with its attachments */
 } request;
 
-/* A recognised receipt is read as its order: the order number joins the text so the model
- * resolves it like any order it is told about. Unreadable attachments cap the confidence. */
+/* Append " " and piece to r->merged, cut at a character boundary once *chars reaches budget. */
+static void merge_append(request *r, size_t *chars, size_t budget, const char *piece)
+{
+    if (r->len && *chars < budget && r->len + 1 < sizeof r->merged) {
+        r->merged[r->len++] = ' ';
+        (*chars)++;
+    }
+    for (const char *p = piece; *p && *chars < budget; (*chars)++) {
+        size_t n = 1;
+        while (((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        if (r->len + n >= sizeof r->merged) break;
+        memcpy(r->merged + r->len, p, n);
+        r->len += n;
+        p += n;
+    }
+    r->merged[r->len] = '\0';
+}
+
+/* Recognised attachments are read as words: the text, then what a voice note says, then the
+ * order number a receipt shows, so the model resolves them like an order it is told about.
+ * The reading stays within the text cap because a clarification stores it as its text and
+ * checks it again. Unreadable attachments cap the confidence. */
 static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, request *r)
 {
     receipt_info ri;
@@ -54,18 +75,21 @@ static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, 
     r->modality = ri.modality;
     r->attachment_tokens = ri.tokens;
     r->nattachments = ri.count;
+    size_t chars = 0, budget = TEXT_MAX_CHARS - (ri.order ? 1 + strlen(ri.order->out_trade_no) : 0);
+    if (!ri.order && !ri.transcript) r->confidence_cap = r->text ? 0.6 : 0.3;
+    r->len = 0;
+    if (r->text) merge_append(r, &chars, budget, r->text);
+    if (ri.transcript) merge_append(r, &chars, budget, ri.transcript);
     if (ri.order) {
         /* a photo alone: whoever paid the bill shares it, anyone else pays it back */
         const char *me = json_string(cJSON_GetObjectItemCaseSensitive(body, "payer"), "openid");
         int mine = me && ri.order->payer && !strcmp(me, ri.order->payer);
-        snprintf(r->merged, sizeof r->merged, "%s %s",
-                 r->text ? r->text : mine ? "split the bill" : "pay", ri.order->out_trade_no);
-    } else {
-        snprintf(r->merged, sizeof r->merged, "%s", r->text ? r->text : "pay");
-        r->confidence_cap = r->text ? 0.6 : 0.3;
+        if (!r->len) merge_append(r, &chars, budget, mine ? "split the bill" : "pay");
+        merge_append(r, &chars, TEXT_MAX_CHARS, ri.order->out_trade_no);
+    } else if (!r->len) {
+        merge_append(r, &chars, budget, "pay");
     }
     r->text = r->merged;
-    r->len = strlen(r->merged);
     return 0;
 }
 

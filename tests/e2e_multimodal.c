@@ -1,7 +1,7 @@
 /* End to end: order routing with attachments: the dinner receipt photo read as
- * its order (base64 of the fixture file), unknown images and audio answered
- * with low confidence, the multimodal price, and attachment validation and
- * size caps. */
+ * its order (base64 of the fixture file), the shipped voice note read as its
+ * transcript, unknown images and audio answered with low confidence, the
+ * multimodal price, and attachment validation and size caps. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +89,11 @@ static int64_t total_of(const cJSON *o)
     return (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(o, "amount"), "total")->valuedouble;
 }
 
+static double confidence_of(const e2e_resp *r)
+{
+    return cJSON_GetObjectItem(r->json, "confidence")->valuedouble;
+}
+
 /* usage.modality and a cost of total_tokens x 3 micros x the multiplier 3. */
 static void assert_multimodal_bill(const e2e_resp *r, const char *modality)
 {
@@ -101,6 +106,16 @@ static void assert_multimodal_bill(const e2e_resp *r, const char *modality)
         (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "cost"), "amount_micros")
             ->valuedouble;
     ck_assert_int_eq(cost, tokens * 3 * 3);
+}
+
+static void assert_field(const char *body, const char *field)
+{
+    e2e_resp r;
+    post(body, &r);
+    ck_assert_msg(r.status == 400, "status %ld: %s", r.status, r.body);
+    ck_assert_str_eq(json_string(r.json, "code"), "PARAM_ERROR");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(r.json, "detail"), "field"), field);
+    e2e_resp_free(&r);
 }
 
 START_TEST(dinner_receipt_round_trip)
@@ -154,11 +169,6 @@ START_TEST(dinner_receipt_round_trip)
 }
 END_TEST
 
-static double confidence_of(const e2e_resp *r)
-{
-    return cJSON_GetObjectItem(r->json, "confidence")->valuedouble;
-}
-
 START_TEST(unknown_image_low_confidence)
 {
     e2e_resp r;
@@ -207,6 +217,16 @@ START_TEST(audio_note)
     char *body = body_with("pay Bob 128 yuan for lunch", "audio", "audio/wav", b64);
     post(body, &r);
     ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    /* a clip no fixture lists is not heard: clear words are capped below the threshold */
+    ck_assert(confidence_of(&r) <= 0.6);
+    ck_assert_str_eq(json_string(r.json, "status"), "fallback");
+    assert_multimodal_bill(&r, "audio");
+    e2e_resp_free(&r);
+    free(body);
+    body = body_with(NULL, "audio", "audio/wav", b64);
+    post(body, &r);
+    ck_assert_msg(r.status == 200 || r.status == 202, "status %ld: %s", r.status, r.body);
+    ck_assert(confidence_of(&r) <= 0.3);
     assert_multimodal_bill(&r, "audio");
     e2e_resp_free(&r);
     free(body);
@@ -214,15 +234,94 @@ START_TEST(audio_note)
 }
 END_TEST
 
-static void assert_field(const char *body, const char *field)
+/* The split of last night's dinner between Alice and Bob, as fixtures/voice/split-dinner.wav
+ * says it: a ready split_bill of DIN-20261203-0042's 36,000 fen. */
+static void assert_dinner_split(const e2e_resp *r)
+{
+    ck_assert_msg(r->status == 200, "status %ld: %s", r->status, r->body);
+    ck_assert_str_eq(json_string(r->json, "status"), "ready");
+    ck_assert(confidence_of(r) > 0.6);
+    const cJSON *intent = cJSON_GetObjectItem(r->json, "intent");
+    ck_assert_str_eq(json_string(intent, "type"), "split_bill");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(intent, "source_order"), "out_trade_no"),
+                     "DIN-20261203-0042");
+    ck_assert_int_eq(total_of(intent), 36000);
+    int64_t sum = 0;
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(intent, "splits"))
+    {
+        sum += total_of(s);
+        n++;
+    }
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(sum, 36000);
+    assert_multimodal_bill(r, "audio");
+}
+
+/* Text at its 4,000-character cap beside a known attachment: the reading is cut to the cap
+ * (before a receipt's order number), so a clarification storing it as its text can be
+ * answered instead of failing the text check. */
+static void capped_reading(const char *type, const char *mime, const char *b64)
 {
     e2e_resp r;
-    post(body, &r);
-    ck_assert_msg(r.status == 400, "status %ld: %s", r.status, r.body);
-    ck_assert_str_eq(json_string(r.json, "code"), "PARAM_ERROR");
-    ck_assert_str_eq(json_string(cJSON_GetObjectItem(r.json, "detail"), "field"), field);
+    size_t cap = strlen(b64) + 3 * 4000 + 1024;
+    char *text = malloc(3 * 4000 + 1), *big = malloc(cap);
+    for (int i = 0; i < 4000; i++)
+        memcpy(text + 3 * i, "很", 3);
+    text[3 * 4000] = '\0';
+    snprintf(big, cap,
+             "{\"text\":\"%s\",\"attachments\":[{\"type\":\"%s\",\"mime_type\":\"%s\","
+             "\"data\":\"%s\"}]}",
+             text, type, mime, b64);
+    post(big, &r);
+    ck_assert_msg(r.status == 202, "status %ld: %s", r.status, r.body);
+    char path[256], ans[256];
+    snprintf(path, sizeof path, "/v3/ai/order-routing/clarifications/%s",
+             json_string(r.json, "clarification_id"));
+    /* whatever the model asks first, answered with its first option or an amount */
+    const cJSON *q = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "questions"), 0);
+    const cJSON *opt = cJSON_GetArrayItem(cJSON_GetObjectItem(q, "options"), 0);
+    if (opt)
+        snprintf(ans, sizeof ans, "{\"answers\":[{\"question_id\":\"%s\",\"option_id\":\"%s\"}]}",
+                 json_string(q, "id"), json_string(opt, "id"));
+    else
+        snprintf(ans, sizeof ans, "{\"answers\":[{\"question_id\":\"%s\",\"text\":\"128\"}]}",
+                 json_string(q, "id"));
     e2e_resp_free(&r);
+    ck_assert_int_eq(
+        e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST", path, ans, 0, NULL, &r), 0);
+    ck_assert_msg(r.status == 200 || r.status == 202, "status %ld: %s", r.status, r.body);
+    e2e_resp_free(&r);
+    free(big);
+    free(text);
 }
+
+START_TEST(voice_note_transcribed)
+{
+    e2e_resp r;
+    char *clip = b64_file("fixtures/voice/split-dinner.wav");
+    char *body = body_with(NULL, "audio", "audio/wav", clip);
+    post(body, &r);
+    assert_dinner_split(&r);
+    ck_assert(e2e_response_signed(&r, DEMO_KEY_A));
+    e2e_resp_free(&r);
+    free(body);
+
+    /* the text comes first, then what the clip says */
+    body = body_with("hi, from my voice message:", "audio", "audio/wav", clip);
+    post(body, &r);
+    assert_dinner_split(&r);
+    e2e_resp_free(&r);
+    free(body);
+
+    capped_reading("audio", "audio/wav", clip);
+    free(clip);
+    clip = b64_file("fixtures/receipts/dinner-haidilao.jpg");
+    capped_reading("image", "image/jpeg", clip);
+    free(clip);
+}
+END_TEST
 
 START_TEST(attachment_validation)
 {
@@ -306,6 +405,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dinner_receipt_round_trip);
     tcase_add_test(tc, unknown_image_low_confidence);
     tcase_add_test(tc, audio_note);
+    tcase_add_test(tc, voice_note_transcribed);
     tcase_add_test(tc, attachment_validation);
     tcase_add_test(tc, size_caps);
     suite_add_tcase(s, tc);
