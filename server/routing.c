@@ -455,13 +455,9 @@ out:
 /* A scripted intent from the scenario, sent as written. */
 static int send_rule_intent(http_req *req, const request *r, const scenario_rule *rule)
 {
-    const cJSON *amount = cJSON_GetObjectItemCaseSensitive(rule->intent, "amount");
-    const cJSON *total = cJSON_GetObjectItemCaseSensitive(amount, "total");
-    const char *category = json_string(rule->intent, "category");
     return send_result(req, r, rule->intent,
                        rule->has_confidence ? rule->confidence : RULE_CONFIDENCE,
-                       cJSON_IsNumber(total) ? (int64_t)total->valuedouble : 0, category,
-                       rule->review_reason, rule);
+                       rule->intent_total, rule->intent_category, rule->review_reason, rule);
 }
 
 int routing_create(http_req *req, const cJSON *body)

@@ -397,10 +397,14 @@ static void load_respond(yfield_ctx *c, const ytree_node *n, const char *path, s
     yfield_pathf(p, "%s.intent", path);
     if (intent && yfield_is_map(c, intent, p)) {
         r->intent = ytree_to_json(intent);
-        if (r->intent && (r->intent_text = json_print(r->intent)))
+        if (r->intent && (r->intent_text = json_print(r->intent))) {
+            const cJSON *total = json_obj(json_obj(r->intent, "amount"), "total");
             r->intent_tokens = tokens_estimate("intent", 6) + tokens_of_json_value(r->intent);
-        else
+            r->intent_total = cJSON_IsNumber(total) ? (int64_t)total->valuedouble : 0;
+            r->intent_category = json_string(r->intent, "category");
+        } else {
             c->oom = 1;
+        }
     }
     yfield_pathf(p, "%s.confidence", path);
     if (conf) {

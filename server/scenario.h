@@ -99,6 +99,10 @@ typedef struct scenario_rule {
      * load rather than on every answer (owned; NULL and 0 without intent) */
     char *intent_text;
     int64_t intent_tokens;
+    /* intent.amount.total (0 when absent or not a number) and intent.category (borrowed from
+     * intent, or NULL), read once at load for the answer and its review */
+    int64_t intent_total;
+    const char *intent_category;
     int has_confidence;
     double confidence; /* respond.confidence, with or without intent */
     scenario_question questions[SCENARIO_MAX_QUESTIONS]; /* respond.clarify */
