@@ -131,7 +131,7 @@ static int parse_threads(const char *s, int *out)
 int main(int argc, char **argv)
 {
     const char *scenario_path = WXAI_DEFAULT_SCENARIO;
-    server_options opts = {.listen = "127.0.0.1:0", .threads = 8};
+    server_options opts = {.listen = "127.0.0.1:0", .threads = 32};
     int watch_file = 0;
 
     if (argc > 1 && strcmp(argv[1], "check") == 0) return cmd_check(argc - 2, argv + 2);

@@ -1,9 +1,14 @@
 /* End to end: inputs built to slip past the checks (found in review); each one must get a
  * clear 4xx, and the mock must keep serving with its old state afterwards. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "e2e.h"
@@ -75,6 +80,46 @@ START_TEST(clock_set_short_offset)
 }
 END_TEST
 
+/* A keep-alive connection on mock's port that has had one answer and stays open; -1 when
+ * no answer came within 5 s. */
+static int idle_keep_alive(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)mock.port)};
+    struct timeval tmo = {.tv_sec = 5};
+    static const char req[] = "GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[2048];
+    ck_assert_int_ge(fd, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof tmo);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n <= 0) {
+        close(fd);
+        return -1;
+    }
+    buf[n] = '\0';
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "health answered: %.40s", buf);
+    return fd;
+}
+
+/* CivetWeb gives each open keep-alive connection a worker until it closes or idles out
+ * (30 s): with too few workers by default, a client's connection pool starved everyone
+ * else. The documented default (32) must hold 16 idle clients and still answer. */
+START_TEST(idle_keep_alive_clients_do_not_starve)
+{
+    int fds[16];
+    for (int i = 0; i < 16; i++) {
+        fds[i] = idle_keep_alive();
+        ck_assert_msg(fds[i] >= 0, "keep-alive connection %d was not served within 5 s", i + 1);
+    }
+    still_serving();
+    for (int i = 0; i < 16; i++)
+        close(fds[i]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("e2e_abuse");
@@ -83,6 +128,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, text_of_continuation_bytes);
     tcase_add_test(tc, clock_set_short_offset);
+    tcase_add_test(tc, idle_keep_alive_clients_do_not_starve);
     suite_add_tcase(s, tc);
     return s;
 }
