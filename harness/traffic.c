@@ -425,9 +425,9 @@ static int key_index(const span *k, const char *const *names, int n)
 }
 
 /* The members of an object, each key one of names (at most once), each value read by
- * read(i). */
+ * read(i), which gets ud. */
 static int sc_members(scan *c, const char *const *names, int n, span *vals,
-                      int (*read)(scan *c, int i, span *v))
+                      int (*read)(scan *c, int i, span *v, void *ud), void *ud)
 {
     if (sc_lit(c, '{') != FAST_OK) return FAST_NO;
     sc_ws(c);
@@ -442,7 +442,7 @@ static int sc_members(scan *c, const char *const *names, int n, span *vals,
         int i = key_index(&k, names, n);
         if (i < 0 || vals[i].p) return FAST_NO; /* unknown or repeated: parse_record decides */
         sc_ws(c);
-        if (read(c, i, &vals[i]) != FAST_OK) return FAST_NO;
+        if (read(c, i, &vals[i], ud) != FAST_OK) return FAST_NO;
         sc_ws(c);
         if (c->p >= c->end) return FAST_NO;
         if (*c->p == '}') {
@@ -455,16 +455,16 @@ static int sc_members(scan *c, const char *const *names, int n, span *vals,
 
 enum { R_METHOD, R_PATH, R_BODY, R_N };
 
-/* the request object's members, kept for fast_record (set while it scans a line) */
+/* the request object's members, read for fast_record while it scans a line */
 typedef struct fast_req {
     span v[R_N];
 } fast_req;
-static _Thread_local fast_req *cur_req;
 
 static const char *const request_keys[R_N] = {"method", "path", "body"};
 
-static int read_request_value(scan *c, int i, span *v)
+static int read_request_value(scan *c, int i, span *v, void *ud)
 {
+    (void)ud;
     if (i != R_BODY) return sc_string_or_null(c, v);
     const char *s = c->p;
     if (c->p < c->end && *c->p == '"') return sc_plain_string(c, v); /* sent as it is */
@@ -479,7 +479,8 @@ enum { K_ID, K_AT, K_MERCHANT, K_SERIAL, K_ENDPOINT, K_REQUEST, K_N };
 static const char *const record_keys[K_N] = {"id",     "at_ms",    "merchant",
                                              "serial", "endpoint", "request"};
 
-static int read_record_value(scan *c, int i, span *v)
+/* ud: the fast_req the request object's members go to */
+static int read_record_value(scan *c, int i, span *v, void *ud)
 {
     switch (i) {
     case K_AT: {
@@ -495,10 +496,11 @@ static int read_record_value(scan *c, int i, span *v)
         return FAST_OK;
     }
     case K_REQUEST: {
-        fast_req *r = cur_req;
+        fast_req *r = ud;
         memset(r->v, 0, sizeof r->v);
         const char *s = c->p;
-        if (sc_members(c, request_keys, R_N, r->v, read_request_value) != FAST_OK) return FAST_NO;
+        if (sc_members(c, request_keys, R_N, r->v, read_request_value, NULL) != FAST_OK)
+            return FAST_NO;
         v->p = s;
         v->n = (size_t)(c->p - s);
         v->null = 0;
@@ -518,10 +520,7 @@ static int fast_record(long line, const char *text, size_t len, traffic_record *
     fast_req req;
     memset(v, 0, sizeof v);
     memset(&req, 0, sizeof req);
-    cur_req = &req;
-    int rc = sc_members(&c, record_keys, K_N, v, read_record_value);
-    cur_req = NULL;
-    if (rc != FAST_OK) return FAST_NO;
+    if (sc_members(&c, record_keys, K_N, v, read_record_value, &req) != FAST_OK) return FAST_NO;
     sc_ws(&c);
     if (c.p != c.end) return FAST_NO;
     if (!v[K_REQUEST].p) return FAST_NO;
