@@ -119,77 +119,90 @@ int client_add_header_str(exchange *ex, const char *name, const char *value1, co
     return 0;
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+int client_body(exchange *ex, const char *p, size_t n)
 {
-    exchange *ex = ud;
-    size_t add = size * nmemb;
-    ex->resp_bytes += add;
+    ex->resp_bytes += n;
     if (ex->resp_len >= CLIENT_BODY_MAX) {
         ex->resp_truncated = 1;
-        return add;
+        return 0;
     }
-    size_t keep = add;
+    size_t keep = n;
     if (ex->resp_len + keep > CLIENT_BODY_MAX) {
         keep = CLIENT_BODY_MAX - ex->resp_len;
         ex->resp_truncated = 1;
     }
     char *np = realloc(ex->resp, ex->resp_len + keep + 1);
-    if (!np) return 0;
-    memcpy(np + ex->resp_len, ptr, keep);
+    if (!np) return -1;
+    memcpy(np + ex->resp_len, p, keep);
     ex->resp = np;
     ex->resp_len += keep;
     ex->resp[ex->resp_len] = '\0';
-    return add;
+    return 0;
 }
 
-/* Keeps only the headers the checks read, each in its fixed field. */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    exchange *ex = ud;
-    size_t n = size * nmemb;
+    size_t add = size * nmemb;
+    return client_body(ud, ptr, add) == 0 ? add : 0;
+}
+
+/* The headers the checks read, each kept in its fixed field. */
 #define WANT(name, field)                                                                          \
     {                                                                                              \
-        name, sizeof name - 1, offsetof(exchange, field), sizeof ex->field                         \
+        name, sizeof name - 1, offsetof(exchange, field), sizeof((exchange *)0)->field             \
     }
-    static const struct {
-        const char *name;
-        size_t len, off, cap;
-    } want[] = {
-        WANT("Content-Type", content_type),        WANT("Request-ID", request_id),
-        WANT("x-request-id", x_request_id),        WANT("Location", location),
-        WANT("Retry-After", retry_after),          WANT("Wechatpay-Timestamp", wp_timestamp),
-        WANT("Wechatpay-Nonce", wp_nonce),         WANT("Wechatpay-Serial", wp_serial),
-        WANT("Wechatpay-Signature", wp_signature),
-    };
+static const struct {
+    const char *name;
+    size_t len, off, cap;
+} want[] = {
+    WANT("Content-Type", content_type),        WANT("Request-ID", request_id),
+    WANT("x-request-id", x_request_id),        WANT("Location", location),
+    WANT("Retry-After", retry_after),          WANT("Wechatpay-Timestamp", wp_timestamp),
+    WANT("Wechatpay-Nonce", wp_nonce),         WANT("Wechatpay-Serial", wp_serial),
+    WANT("Wechatpay-Signature", wp_signature),
+};
 #undef WANT
-    /* A new status line (after a 100 Continue or a redirect) starts a new header block. */
-    if (n > 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-            ((char *)ex + want[i].off)[0] = '\0';
-        return n;
-    }
-    const char *colon = memchr(ptr, ':', n);
-    if (!colon) return n;
-    size_t klen = (size_t)(colon - ptr);
+
+void client_headers_clear(exchange *ex)
+{
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ((char *)ex + want[i].off)[0] = '\0';
+}
+
+void client_header(exchange *ex, const char *name, size_t nlen, const char *v, size_t vlen)
+{
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        if (want[i].len != klen || strncasecmp(ptr, want[i].name, klen) != 0) continue;
-        const char *v = colon + 1, *end = ptr + n;
+        if (want[i].len != nlen || strncasecmp(name, want[i].name, nlen) != 0) continue;
+        const char *end = v + vlen;
         while (v < end && (*v == ' ' || *v == '\t'))
             v++;
         while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
             end--;
-        size_t vlen = (size_t)(end - v);
-        if (vlen >= want[i].cap) vlen = want[i].cap - 1;
+        size_t n = (size_t)(end - v);
+        if (n >= want[i].cap) n = want[i].cap - 1;
         char *dst = (char *)ex + want[i].off;
-        memcpy(dst, v, vlen);
-        dst[vlen] = '\0';
-        break;
+        memcpy(dst, v, n);
+        dst[n] = '\0';
+        return;
     }
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    exchange *ex = ud;
+    size_t n = size * nmemb;
+    /* A new status line (after a 100 Continue or a redirect) starts a new header block. */
+    if (n > 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+        client_headers_clear(ex);
+        return n;
+    }
+    const char *colon = memchr(ptr, ':', n);
+    if (colon)
+        client_header(ex, ptr, (size_t)(colon - ptr), colon + 1, n - (size_t)(colon + 1 - ptr));
     return n;
 }
 
-/* 1 when the environment names a proxy libcurl could use for some URL. */
-static int proxy_in_env(void)
+int client_proxy_in_env(void)
 {
     static const char *const names[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
                                         "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
@@ -216,7 +229,7 @@ int client_prepare(exchange *ex)
         /* Without a proxy in the environment, libcurl would still look up its proxy and
          * no_proxy variables (eight scans of environ) on every transfer; saying "none" once
          * gives the same connections. With one, libcurl keeps deciding per URL. */
-        if (!proxy_in_env()) {
+        if (!client_proxy_in_env()) {
             curl_easy_setopt(c, CURLOPT_PROXY, "");
             curl_easy_setopt(c, CURLOPT_NOPROXY, "");
         }
@@ -257,6 +270,12 @@ int client_prepare(exchange *ex)
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
+    client_response_clear(ex);
+    return 0;
+}
+
+void client_response_clear(exchange *ex)
+{
     ex->status = 0;
     ex->resp_len = ex->resp_bytes = 0;
     ex->resp_truncated = 0;
@@ -266,15 +285,21 @@ int client_prepare(exchange *ex)
     ex->json = NULL;
     ex->error[0] = '\0';
     ex->curl_code = CURLE_OK;
-    return 0;
 }
 
 void client_finish(exchange *ex, CURLcode code)
 {
+    long status = 0;
+    if (code == CURLE_OK) curl_easy_getinfo(ex->easy, CURLINFO_RESPONSE_CODE, &status);
+    client_complete(ex, code, status);
+}
+
+void client_complete(exchange *ex, CURLcode code, long status)
+{
     ex->done_us = clock_mono_us();
     ex->curl_code = (int)code;
     if (code == CURLE_OK) {
-        curl_easy_getinfo(ex->easy, CURLINFO_RESPONSE_CODE, &ex->status);
+        ex->status = status;
     } else {
         ex->status = 0;
         snprintf(ex->error, sizeof ex->error, "%s", curl_easy_strerror(code));

@@ -86,6 +86,21 @@ int client_prepare(exchange *ex);
 /* Take the result of a finished transfer: status, timing, JSON body. ex->easy stays, out of
  * any multi handle, ready for the next request. */
 void client_finish(exchange *ex, CURLcode code);
+/* Forget ex's response (status, body, headers' error state) before it is sent again. */
+void client_response_clear(exchange *ex);
+/* Take a finished exchange whose response was read without libcurl: status (when code is
+ * CURLE_OK), timing, JSON body, ex->error from code as client_finish does. */
+void client_complete(exchange *ex, CURLcode code, long status);
+/* Append n response body bytes to ex, keeping at most CLIENT_BODY_MAX (the rest counted,
+ * resp_truncated set). Returns 0, or -1 when out of memory. */
+int client_body(exchange *ex, const char *p, size_t n);
+/* Keep a response header (name[nlen], value[vlen], untrimmed) when it is one the checks
+ * read, in its field of ex. */
+void client_header(exchange *ex, const char *name, size_t nlen, const char *value, size_t vlen);
+/* Forget the kept response headers: a new header block (after a 1xx) starts. */
+void client_headers_clear(exchange *ex);
+/* 1 when the environment names a proxy libcurl could use for some URL. */
+int client_proxy_in_env(void);
 /* Run ex to completion on its own (token requests). Returns 0, or -1 when no
  * response came (ex->error says why). */
 int client_perform(exchange *ex);

@@ -66,6 +66,9 @@ static void usage(FILE *f)
         "  --concurrency N       records in flight at most (default 64); alone: closed model\n"
         "  --duration D          stop sending after D (90s, 2m, 500ms)\n"
         "  --max-requests N      stop after N records\n"
+        "  --http-client C       wire | curl: how replayed requests are sent (default wire:\n"
+        "                        the harness frames HTTP/1.1 on connections libcurl opens;\n"
+        "                        curl: every request a full libcurl transfer)\n"
         "Client policy\n"
         "  --policy P            direct | hybrid (default hybrid)\n"
         "  --threshold X         confidence threshold the client asks for (default: as recorded)\n"
@@ -280,6 +283,14 @@ static int parse_args(int argc, char **argv, args *a)
             NEED();
             if (parse_num(val, 1, 1e15, &v) != 0 || v != floor(v)) BAD("a positive whole number");
             a->so.max_requests = (uint64_t)v;
+        } else if (strcmp(o, "--http-client") == 0) {
+            NEED();
+            if (strcmp(val, "wire") == 0)
+                a->so.http_client = SCHED_HTTP_WIRE;
+            else if (strcmp(val, "curl") == 0)
+                a->so.http_client = SCHED_HTTP_CURL;
+            else
+                BAD("wire or curl");
         } else if (strcmp(o, "--policy") == 0) {
             NEED();
             if (policy_parse(val, &a->po) != 0) BAD("direct or hybrid");

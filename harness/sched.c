@@ -13,6 +13,7 @@
 #include "money.h"
 #include "rng.h"
 #include "traffic.h"
+#include "wire.h"
 
 #define PROVIDER_WECHAT "wechatpay-ai"
 #define MAX_BAD_LINES_PRINTED 20
@@ -26,6 +27,8 @@ typedef struct flow {
     int rounds;        /* clarification answers sent */
     int64_t due_us;    /* a retry waits until then; 0 otherwise */
     int in_flight;
+    int on_wire;    /* the exchange in flight went out on wc */
+    int wire_ended; /* ... and failed before flow_send returned: finish it in the loop */
     long primary_status;
     char outcome[20]; /* ready, fallback, pending_review, clarify, llm, cached, error, ... */
     char intent[24];
@@ -38,6 +41,7 @@ typedef struct flow {
      * is reused by every record of the slot) */
     traffic_record rec;
     exchange ex;
+    wire_conn wc; /* the slot's keep-alive connection; wc.easy NULL when not on the wire */
 } flow;
 
 /* Fresh flow state; rec and ex are not touched. */
@@ -61,6 +65,9 @@ typedef struct sched {
      * one's socket on every call */
     struct pollfd *pfd, *ready;
     int npfd, cappfd;
+    /* wire connections are polled after libcurl's entries in pfd, each with its flow */
+    flow **wown, **wready;
+    short *wrev;
     int64_t curl_due_us; /* when libcurl wants its timers run; -1: no timer */
     int finished;        /* transfers finished since the loop last looked for work */
     flow *flows;
@@ -201,12 +208,22 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
     } else if (ex->body) {
         client_add_header_str(ex, "Content-Type", "application/json; charset=utf-8", NULL);
     }
+    ex->intended_us = intended_us;
+    ex->sent_us = clock_mono_us();
+    if (f->wc.easy) {
+        int r = wire_conn_start(&f->wc, ex);
+        if (r != -2) {
+            f->in_flight = f->on_wire = 1;
+            f->exchanges++;
+            /* flow_done may be what called this: the failure is taken in the loop */
+            if (r == WIRE_FAIL) f->wire_ended = s->finished = 1;
+            return 0;
+        }
+    }
     if (client_prepare(ex) != 0) {
         fmt_copy(f->outcome, sizeof f->outcome, "error");
         return -1;
     }
-    ex->intended_us = intended_us;
-    ex->sent_us = clock_mono_us();
     curl_multi_add_handle(s->multi, ex->easy);
     f->in_flight = 1;
     f->exchanges++;
@@ -292,14 +309,19 @@ static void note_answer(sched *s, flow *f, const char *ep, const exchange *ex)
     fmt_copy(f->outcome, sizeof f->outcome, "ok");
 }
 
-/* One transfer of f finished: count it, check it, and let the policy say what is next. */
+/* One transfer of f finished: count it, check it, and let the policy say what is next.
+ * A wire exchange is complete already (wire.c read its answer); a libcurl one ended with
+ * code. */
 static void flow_done(sched *s, flow *f, CURLcode code)
 {
     exchange *ex = &f->ex;
     char ep[48];
     fmt_copy(ep, sizeof ep, f->endpoint);
     f->in_flight = 0;
-    client_finish(ex, code);
+    if (f->on_wire)
+        f->on_wire = 0;
+    else
+        client_finish(ex, code);
     if (client_unreachable(ex)) s->res->unreachable_exchanges++;
     stats_exchange(s->st, ep, provider_of(s, ex->path), ex);
     count_cost(s, f, ep, ex);
@@ -534,22 +556,52 @@ static void take_done(sched *s)
         CURL *easy = m->easy_handle;
         CURLcode code = m->data.result;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ex);
-        curl_multi_remove_handle(s->multi, easy);
         flow *f = (flow *)((char *)ex - offsetof(flow, ex));
+        if (easy == f->wc.easy) {
+            /* the connection is up (or failed): its handle stays in the multi handle for
+             * as long as the connection is used */
+            if (wire_conn_connected(&f->wc, code) != WIRE_MORE) {
+                flow_done(s, f, CURLE_OK);
+                s->finished = 1;
+            }
+            continue;
+        }
+        curl_multi_remove_handle(s->multi, easy);
         flow_done(s, f, code);
         s->finished = 1;
     }
 }
 
-/* Wait up to wait_ms for a socket libcurl watches and let libcurl run on each ready one. */
+/* Wait up to wait_ms for a socket libcurl or a wire connection watches, then let each
+ * ready one run. */
 static void wait_sockets(sched *s, int wait_ms)
 {
-    int running = 0;
-    if (poll(s->pfd, (nfds_t)s->npfd, wait_ms) <= 0) return;
-    /* libcurl changes s->pfd from inside socket_action: act on a copy */
-    int n = 0;
-    for (int i = 0; i < s->npfd; i++)
+    int running = 0, nc = s->npfd, nw = 0;
+    for (int i = 0; s->wown && i < s->nflows; i++) {
+        flow *f = &s->flows[i];
+        short ev = f->on_wire && !f->wire_ended ? wire_conn_events(&f->wc) : 0;
+        if (!ev) continue;
+        s->pfd[nc + nw] = (struct pollfd){.fd = f->wc.fd, .events = ev};
+        s->wown[nw++] = f;
+    }
+    if (nc + nw == 0 && wait_ms == 0) return;
+    if (poll(s->pfd, (nfds_t)(nc + nw), wait_ms) <= 0) return;
+    /* libcurl changes s->pfd from inside socket_action, and a finished flow may start the
+     * next request: act on copies */
+    int n = 0, nr = 0;
+    for (int i = 0; i < nc; i++)
         if (s->pfd[i].revents) s->ready[n++] = s->pfd[i];
+    for (int i = 0; i < nw; i++) {
+        if (!s->pfd[nc + i].revents) continue;
+        s->wready[nr] = s->wown[i];
+        s->wrev[nr++] = s->pfd[nc + i].revents;
+    }
+    for (int i = 0; i < nr; i++) {
+        flow *f = s->wready[i];
+        if (wire_conn_io(&f->wc, s->wrev[i]) == WIRE_MORE) continue;
+        flow_done(s, f, CURLE_OK);
+        s->finished = 1;
+    }
     for (int i = 0; i < n; i++) {
         short r = s->ready[i].revents;
         int ev = ((r & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) |
@@ -628,7 +680,7 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     s.multi = curl_multi_init();
     /* a connection per slot at most, and room for sockets on their way out */
     s.cappfd = 2 * s.nflows + 16;
-    s.pfd = calloc((size_t)s.cappfd, sizeof *s.pfd);
+    s.pfd = calloc((size_t)(s.cappfd + s.nflows), sizeof *s.pfd);
     s.ready = calloc((size_t)s.cappfd, sizeof *s.ready);
     s.curl_due_us = -1;
     if (!s.flows || !s.multi || !s.pfd || !s.ready ||
@@ -636,8 +688,32 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
         fprintf(stderr, "wxai-harness: out of memory\n");
         goto out;
     }
-    curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s.nflows);
-    curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, (long)s.nflows);
+    /* On the wire each slot may hold a connection of its own besides a libcurl transfer
+     * (a request too long for the wire): neither may wait for the other, and libcurl must
+     * not close a CONNECT_ONLY connection to make room in its cache between its connect
+     * and the first send. */
+    int wire = o->http_client == SCHED_HTTP_WIRE && !client_proxy_in_env() &&
+               wire_host(o->base_url, (char[300]){0}, 300) == 0;
+    long maxconn = wire ? 2L * s.nflows + 16 : (long)s.nflows;
+    if (wire) {
+        s.wown = calloc((size_t)s.nflows, sizeof *s.wown);
+        s.wready = calloc((size_t)s.nflows, sizeof *s.wready);
+        s.wrev = calloc((size_t)s.nflows, sizeof *s.wrev);
+        if (!s.wown || !s.wready || !s.wrev) {
+            fprintf(stderr, "wxai-harness: out of memory\n");
+            goto out;
+        }
+        for (int i = 0; i < s.nflows; i++) {
+            flow *f = &s.flows[i];
+            if (wire_conn_init(&f->wc, s.multi, o->base_url) != 0) {
+                fprintf(stderr, "wxai-harness: out of memory\n");
+                goto out;
+            }
+            curl_easy_setopt(f->wc.easy, CURLOPT_PRIVATE, &f->ex);
+        }
+    }
+    curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn);
+    curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, maxconn);
     curl_multi_setopt(s.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(s.multi, CURLMOPT_SOCKETDATA, &s);
     curl_multi_setopt(s.multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -659,6 +735,18 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
         int64_t next_wake = now + 50000;
         for (int i = 0; i < s.nflows; i++) {
             flow *f = &s.flows[i];
+            if (f->on_wire) {
+                /* libcurl's transfer timeout, which no libcurl transfer enforces here */
+                if (f->wire_ended || f->wc.deadline_us <= now) {
+                    if (!f->wire_ended) wire_conn_timeout(&f->wc);
+                    f->wire_ended = 0;
+                    flow_done(&s, f, CURLE_OK);
+                    s.finished = 1;
+                } else if (f->wc.deadline_us < next_wake) {
+                    next_wake = f->wc.deadline_us;
+                }
+                continue;
+            }
             if (!f->active || f->in_flight || !f->due_us) continue;
             if (f->due_us <= now) {
                 int64_t due = f->due_us;
@@ -706,7 +794,7 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
          * would wake the wait). */
         if (s.finished) wait_ms = 0;
         s.finished = 0;
-        if (s.npfd || wait_ms > 0) {
+        if (s.npfd || s.wown || wait_ms > 0) {
             wait_sockets(&s, (int)wait_ms);
             take_done(&s);
         }
@@ -718,7 +806,9 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     rc = 0;
 out:
     for (int i = 0; s.flows && i < s.nflows; i++) {
-        if (s.flows[i].in_flight) curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
+        if (s.flows[i].in_flight && !s.flows[i].on_wire)
+            curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
+        wire_conn_free(&s.flows[i].wc);
         traffic_record_clear(&s.flows[i].rec);
         client_exchange_clear(&s.flows[i].ex);
     }
@@ -728,6 +818,9 @@ out:
     if (s.multi) curl_multi_cleanup(s.multi);
     free(s.pfd);
     free(s.ready);
+    free(s.wown);
+    free(s.wready);
+    free(s.wrev);
     policy_cache_free(s.cache);
     traffic_close(s.t);
     return rc;

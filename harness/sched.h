@@ -1,7 +1,8 @@
 /* sched: the replay loop: reads the traffic as a stream, sends each record
  * at its time (open model: recorded timing x speed, or a fixed rate) or as
  * soon as a client is free (closed model), runs each record's flow under the
- * client policy on one libcurl multi handle with keep-alive, and hands every
+ * client policy on one libcurl multi handle with keep-alive (HTTP/1.1 framed by wire.c on
+ * the connections it opens), and hands every
  * exchange to the checks and the stats.
  *
  * A record waits for a free slot when all are busy, and its latency is still
@@ -20,6 +21,11 @@
 
 #define SCHED_INPUT_ERRORS 10 /* input errors kept for the report */
 
+/* How a flow's requests go out: framed by wire.c on a connection libcurl opened (http and
+ * https without a proxy in the environment; anything else goes the libcurl way), or each
+ * one a full libcurl transfer. Token requests are always full transfers. */
+enum { SCHED_HTTP_WIRE = 0, SCHED_HTTP_CURL = 1 };
+
 typedef struct sched_opts {
     const char *traffic_path;
     const char *base_url;
@@ -30,6 +36,7 @@ typedef struct sched_opts {
     int64_t duration_ms;   /* 0: no limit */
     uint64_t max_requests; /* records; 0: no limit */
     int strict;            /* stop at the first bad line */
+    int http_client;       /* SCHED_HTTP_WIRE (default) or SCHED_HTTP_CURL */
     FILE *dump;            /* per-record outcomes as JSONL, or NULL */
     /* set (from a signal handler) to end the run at once: flows in flight are dropped and
      * res->interrupted says so; may be NULL */
