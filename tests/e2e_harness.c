@@ -268,7 +268,7 @@ END_TEST
  * double answers 400 to any request that carries something of the one before it (a
  * body on a GET, a stale signature, a missing header), and a stale response header
  * would fail the signature check of the unsigned 500. */
-START_TEST(requests_after_failures_carry_only_their_own_headers)
+static void picky_run(const char *client)
 {
     static const char *const recs[][3] = {
         /* id, text (NULL: GET /v1/models), expected status */
@@ -299,9 +299,11 @@ START_TEST(requests_after_failures_carry_only_their_own_headers)
     fclose(f);
     mock_proc m;
     mock_start_double(WXAI_BROKEN_BIN, "picky", &m);
-    const char *args[] = {"run",    "--traffic",      path,       "--target", m.url,
-                          "--dump", tmp("picky.out"), "--report", tmp("rep"), "--concurrency",
-                          "1",      "--policy",       "hybrid",   "--quiet",  NULL};
+    const char *args[] = {
+        "run",      "--traffic",      path,       "--target",      m.url,
+        "--dump",   tmp("picky.out"), "--report", tmp("rep"),      "--concurrency",
+        "1",        "--policy",       "hybrid",   "--http-client", client,
+        "--strict", "--quiet",        NULL};
     int code = harness(args);
     ck_assert_int_eq(mock_stop(&m), 0);
     /* every check passes: a 500 and a failed transfer are the target's doing, not defects */
@@ -327,6 +329,84 @@ START_TEST(requests_after_failures_carry_only_their_own_headers)
     ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
     ck_assert_int_eq(failed_of(rep, "request_id_present"), 0);
     cJSON_Delete(rep);
+}
+
+START_TEST(requests_after_failures_carry_only_their_own_headers)
+{
+    picky_run("wire");
+}
+END_TEST
+
+/* The same with every request a full libcurl transfer. */
+START_TEST(the_curl_client_still_passes_the_picky_double)
+{
+    picky_run("curl");
+}
+END_TEST
+
+/* The raw double's GET /stats: connections it accepted and requests it answered. */
+static void raw_stats(const mock_proc *m, long *conns, long *answered)
+{
+    e2e_resp r;
+    ck_assert_int_eq(e2e_http(m, "GET", "/stats", NULL, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    *conns = (long)cJSON_GetObjectItem(r.json, "connections")->valuedouble;
+    *answered = (long)cJSON_GetObjectItem(r.json, "answered")->valuedouble;
+    e2e_resp_free(&r);
+}
+
+/* Servers that frame their answers in ways CivetWeb does not: closing the connection
+ * after each answer (saying so, or silently, so that the next request finds it dead),
+ * and chunked bodies after a 100 Continue. One slot, so every request after the first
+ * goes where the previous one went; both HTTP clients must get every answer. A server
+ * that never answers is not tried: the transfer timeout (60 s) cannot be shortened. */
+START_TEST(answers_closed_silently_or_chunked_all_arrive)
+{
+    static const struct {
+        const char *mode;
+        long conns; /* the token's and the orders' */
+    } modes[] = {{"close", 21}, {"silent", 21}, {"chunked", 2}};
+    static const char *const clients[] = {"wire", "curl"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        for (size_t c = 0; c < 2; c++) {
+            mock_proc m;
+            mock_start_double(WXAI_RAW_BIN, modes[i].mode, &m);
+            const char *args[] = {"run",      "--traffic",     coffee_traffic(20),
+                                  "--target", m.url,           "--report",
+                                  tmp("rep"), "--dump",        tmp("raw.out"),
+                                  "--policy", "direct",        "--concurrency",
+                                  "1",        "--http-client", clients[c],
+                                  "--strict", "--quiet",       NULL};
+            int code = harness(args);
+            long conns, answered;
+            raw_stats(&m, &conns, &answered);
+            ck_assert_int_eq(mock_stop(&m), 0);
+            ck_assert_msg(code == 0, "%s/%s: exit %d", modes[i].mode, clients[c], code);
+            cJSON *rep = report(tmp("rep"));
+            only_failing(rep, NULL, 0);
+            ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 20);
+            const cJSON *tot = cJSON_GetObjectItem(rep, "totals");
+            ck_assert_int_eq(cJSON_GetObjectItem(tot, "records")->valueint, 20);
+            const cJSON *codes = cJSON_GetObjectItem(tot, "status_codes");
+            ck_assert_msg(cJSON_GetArraySize(codes) == 1 &&
+                              cJSON_GetObjectItem(codes, "200")->valueint == 21,
+                          "%s/%s: %s", modes[i].mode, clients[c], cJSON_PrintUnformatted(codes));
+            char *dump = proc_slurp(tmp("raw.out"));
+            for (int k = 1; k <= 20; k++) {
+                char want[80];
+                snprintf(want, sizeof want, "{\"id\":\"c-%04d\",\"status\":200,", k);
+                ck_assert_msg(strstr(dump, want), "%s/%s: %s not in\n%s", modes[i].mode, clients[c],
+                              want, dump);
+            }
+            free(dump);
+            /* every request reached the server once; a silently closed connection cost
+             * a new one (the wire resends the request there, libcurl saw it dead) */
+            ck_assert_int_eq(answered, 21);
+            ck_assert_msg(conns == modes[i].conns, "%s/%s: %ld connections", modes[i].mode,
+                          clients[c], conns);
+            cJSON_Delete(rep);
+        }
+    }
 }
 END_TEST
 
@@ -396,6 +476,8 @@ static Suite *suite(void)
     tcase_add_test(t, excluded_check_does_not_fail_the_run);
     tcase_add_test(t, coordinated_omission_is_corrected);
     tcase_add_test(t, requests_after_failures_carry_only_their_own_headers);
+    tcase_add_test(t, the_curl_client_still_passes_the_picky_double);
+    tcase_add_test(t, answers_closed_silently_or_chunked_all_arrive);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);
     suite_add_tcase(s, t);
