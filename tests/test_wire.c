@@ -3,12 +3,18 @@
  * what it must refuse (a bad status line, an oversized header block, a short body) it
  * refuses with the CURLcode libcurl would give. The request writer's bytes are compared
  * whole. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check_main.h"
+#include "clock.h"
 #include "rng.h"
 #include "wire.h"
 
@@ -394,6 +400,89 @@ START_TEST(request_bytes)
 }
 END_TEST
 
+/* Runs the multi handle until c's CONNECT_ONLY transfer reports; returns what
+ * wire_conn_connected made of it. */
+static int connect_through(CURLM *multi, wire_conn *c)
+{
+    for (int spins = 0; spins < 1000; spins++) {
+        int running = 0, left = 0;
+        curl_multi_perform(multi, &running);
+        CURLMsg *m;
+        while ((m = curl_multi_info_read(multi, &left)) != NULL)
+            if (m->msg == CURLMSG_DONE && m->easy_handle == c->easy)
+                return wire_conn_connected(c, m->data.result);
+        curl_multi_poll(multi, NULL, 0, 10, NULL);
+    }
+    ck_abort_msg("the connection never came up");
+    return WIRE_FAIL;
+}
+
+/* A connection libcurl opened carries our bytes; an exchange past its deadline fails as
+ * libcurl's timeout would and its connection is closed (the server sees the end), and
+ * the next request connects afresh. No server here ever answers. */
+START_TEST(a_connection_times_out_and_is_closed)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(ls, 4), 0);
+    ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", ntohs(a.sin_port));
+
+    CURLM *multi = curl_multi_init();
+    wire_conn c;
+    ck_assert_int_eq(wire_conn_init(&c, multi, base), 0);
+    exchange *ex = ex_new();
+    ck_assert_int_eq(client_exchange_init(ex, base, "POST", "/v3/x", "{}", 2), 0);
+    ex->sent_us = clock_mono_us();
+    ck_assert_int_eq(wire_conn_start(&c, ex), WIRE_MORE);
+    ck_assert_int_eq(c.state, WIRE_CONNECTING);
+    ck_assert_int_eq(connect_through(multi, &c), WIRE_MORE);
+    ck_assert_int_eq(wire_conn_events(&c), POLLIN); /* sent whole, waiting */
+    ck_assert_int_eq(c.deadline_us, ex->sent_us + WIRE_TIMEOUT_US);
+
+    int fd = accept(ls, NULL, NULL);
+    ck_assert_int_ge(fd, 0);
+    char got[512], sent[512];
+    size_t wn = 0;
+    ck_assert_int_eq(wire_request(ex, c.host, sent, sizeof sent, &wn), 0);
+    size_t gn = 0;
+    while (gn < wn) {
+        ssize_t r = recv(fd, got + gn, sizeof got - gn, 0);
+        ck_assert_int_gt(r, 0);
+        gn += (size_t)r;
+    }
+    ck_assert_uint_eq(gn, wn);
+    ck_assert(memcmp(got, sent, wn) == 0);
+
+    wire_conn_timeout(&c);
+    ck_assert_int_eq(ex->curl_code, CURLE_OPERATION_TIMEDOUT);
+    ck_assert_str_eq(ex->error, curl_easy_strerror(CURLE_OPERATION_TIMEDOUT));
+    ck_assert_int_eq(ex->status, 0);
+    ck_assert_int_eq(c.state, WIRE_CLOSED);
+    ck_assert_int_eq(wire_conn_events(&c), 0);
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+    ck_assert_int_eq(recv(fd, got, sizeof got, 0), 0); /* libcurl closed it */
+    close(fd);
+
+    /* the next request needs a new connection */
+    ex->sent_us = clock_mono_us();
+    ck_assert_int_eq(wire_conn_start(&c, ex), WIRE_MORE);
+    ck_assert_int_eq(c.state, WIRE_CONNECTING);
+    ck_assert_int_eq(connect_through(multi, &c), WIRE_MORE);
+    fd = accept(ls, NULL, NULL);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    wire_conn_free(&c);
+    curl_multi_cleanup(multi);
+    ex_free(ex);
+    close(ls);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("wire");
@@ -407,6 +496,7 @@ static Suite *suite(void)
     tcase_add_test(t, damaged_answers_never_crash);
     tcase_add_test(t, host_as_libcurl_writes_it);
     tcase_add_test(t, request_bytes);
+    tcase_add_test(t, a_connection_times_out_and_is_closed);
     suite_add_tcase(s, t);
     return s;
 }
