@@ -1,10 +1,11 @@
 /* chat: the OpenAI-compatible fallback LLM (POST /v1/chat/completions, GET /v1/models).
  *
  * Owns the scenario's `llm:` section (API keys, models, prices in USD converted
- * to CNY micros at an integer exchange rate, a per-key request limit) and a
- * per-server request limiter. Answers are deterministic: a payment request in
- * the last user message comes back as the order-routing intent JSON, anything
- * else as a short fixed reply. */
+ * to CNY micros at an integer exchange rate, a per-key request limit) and the
+ * answers. Answers are deterministic: a payment request in the last user message
+ * comes back as the order-routing intent JSON, anything else as a short fixed
+ * reply. The request's checks live in chatreq.c, the limit's buckets in
+ * chatlimit.c. */
 #ifndef WXAI_CHAT_H
 #define WXAI_CHAT_H
 
@@ -13,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "chatlimit.h"
 #include "http.h"
 #include "yfield.h"
 #include "ytree.h"
@@ -20,11 +22,6 @@
 #define CHAT_MAX_KEYS 64
 #define CHAT_MAX_MODELS 32
 #define CHAT_DEFAULT_RPM 10000 /* requests per minute per key when the scenario gives none */
-
-typedef struct chat_limit {
-    int64_t requests_per_minute; /* refill rate */
-    int64_t burst;               /* bucket size: requests allowed at once */
-} chat_limit;
 
 typedef struct chat_key {
     char *key; /* "sk-..." */
@@ -48,9 +45,6 @@ typedef struct chat_config {
     chat_limit limit;           /* default for keys without their own */
 } chat_config;
 
-/* Per-server request limiter state (token buckets keyed by API key). */
-typedef struct chat_limiter chat_limiter;
-
 /* Load the scenario's `llm:` section n (NULL: the section is absent, defaults only) into
  * a new config *out (caller frees with chat_config_free). Errors go to c; *out is set
  * even then, so the caller frees one way. */
@@ -66,13 +60,15 @@ int chat_cost_micros(const chat_config *cfg, const chat_model *m, int64_t prompt
 /* Prompt tokens of a messages array as billed: per message, tokens_estimate of its text
  * plus 3; plus 3 for the reply. */
 int64_t chat_prompt_tokens(const cJSON *messages);
-
-/* New limiter holding at most `slots` keys (caller frees). Returns 0 or -1. */
-int chat_limiter_new(size_t slots, chat_limiter **out);
-/* Forget every bucket (admin reset, scenario reload): each key starts full again. */
-void chat_limiter_clear(chat_limiter *l);
-/* Free a limiter; l may be NULL. */
-void chat_limiter_free(chat_limiter *l);
+/* Tokens of a message's content (a string, or its text parts joined by newlines); when buf
+ * is not NULL, the text too, cut to cap - 1 bytes on a character boundary, and its length
+ * in *len (len may be NULL). */
+int64_t chat_content_text(const cJSON *content, char *buf, size_t cap, size_t *len);
+/* Answer req with status and {"error": {message, type, param, code}} as OpenAI sends it
+ * (param and code may be NULL: JSON null), the message from fmt. Returns -1: answered, and
+ * the request failed. */
+int chat_error(http_req *req, int status, const char *type, const char *code, const char *param,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Route handlers (server.c's route table; body is NULL: they parse their own). */
 int chat_completions(http_req *req, const cJSON *body);

@@ -39,7 +39,7 @@ struct server {
     clarify_store *clarifications;
     idempotency_store *idempotency; /* answers kept for Idempotency-Key retries */
     batch_store *batches; /* fraud-score batches */
-    chat_limiter *chat_limits; /* /v1 requests per API key */
+    chatlimit *chat_limits; /* /v1 requests per API key */
     journal *journal;
     metrics *metrics;
     char *admin_token;
@@ -270,7 +270,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
         clarify_store_new((size_t)sc->defaults.max_clarifications, &s->clarifications) != 0 ||
         idempotency_store_new(IDEMPOTENCY_CAPACITY, IDEMPOTENCY_MAX_BYTES, &s->idempotency) != 0 ||
         batch_store_new(BATCH_MAX_STORED, BATCH_MAX_ITEMS, BATCH_TTL_MS, &s->batches) != 0 ||
-        metrics_new(&s->metrics) != 0 || chat_limiter_new(0, &s->chat_limits) != 0 ||
+        metrics_new(&s->metrics) != 0 || chatlimit_new(0, &s->chat_limits) != 0 ||
         journal_new(opts->journal_off ? 0
                     : opts->journal_size ? opts->journal_size
                                          : JOURNAL_DEFAULT_SIZE,
@@ -341,7 +341,7 @@ void server_stop(server *s)
     clarify_store_free(s->clarifications);
     idempotency_store_free(s->idempotency);
     batch_store_free(s->batches);
-    chat_limiter_free(s->chat_limits);
+    chatlimit_free(s->chat_limits);
     journal_free(s->journal);
     metrics_free(s->metrics);
     free(s->admin_token);
@@ -375,7 +375,7 @@ batch_store *server_batches(server *s)
     return s->batches;
 }
 
-chat_limiter *server_chat_limiter(server *s)
+chatlimit *server_chatlimit(server *s)
 {
     return s ? s->chat_limits : NULL;
 }
@@ -428,7 +428,7 @@ int server_reload(server *s, scenario *sc)
     /* The last request still holding the old scenario frees it. */
     scenario_release(old);
     metrics_reload(s->metrics, 1);
-    chat_limiter_clear(s->chat_limits); /* like the engine's buckets, chat's start again */
+    chatlimit_clear(s->chat_limits); /* like the engine's buckets, chat's start again */
     return 0;
 }
 
@@ -439,5 +439,5 @@ void server_reset(server *s)
     clarify_clear(s->clarifications);
     idempotency_clear(s->idempotency);
     metrics_reset(s->metrics);
-    chat_limiter_clear(s->chat_limits);
+    chatlimit_clear(s->chat_limits);
 }

@@ -46,7 +46,7 @@ clarify_store *server_clarifications(server *s);
 /* The fraud-score batch store (owned by s). */
 batch_store *server_batches(server *s);
 /* The /v1 request limiter (owned by s); NULL when s is NULL. */
-struct chat_limiter *server_chat_limiter(server *s);
+struct chatlimit *server_chatlimit(server *s);
 /* The journal (owned by s). */
 journal *server_journal(server *s);
 /* The metrics (owned by s). */
