@@ -283,7 +283,7 @@ void exchange_observe(journal *j, metrics *m, const http_req *req, int64_t elaps
 
     metrics_sample s = {.endpoint = ep, .status = req->status, .elapsed_ms = elapsed_ms};
     /* A replayed idempotent answer was billed the first time. */
-    if (!strstr(req->extra, "Idempotent-Replayed: true")) {
+    if (!req->replayed) {
         if (req->meter.set) {
             s.input_tokens = req->meter.input_tokens > 0 ? req->meter.input_tokens : 0;
             s.output_tokens = req->meter.output_tokens > 0 ? req->meter.output_tokens : 0;

@@ -70,6 +70,7 @@ typedef struct http_req {
         int64_t input_tokens, output_tokens, cost_micros;
     } meter;
     uint64_t idem_ticket; /* idempotency.h: the request's claim on its Idempotency-Key, or 0 */
+    int replayed;         /* the answer is an idempotent replay, billed when first sent */
     /* Last, so that a request zeroes only the fields above (HTTP_REQ_ZERO): 3 KiB of a
      * worker's stack less to clear and to pull into the cache on every request. */
     char url[1024];                 /* path plus ?query, as signed */

@@ -412,6 +412,7 @@ int idempotency_http_begin(http_req *req, idempotency_store *s)
         /* answered before the engine: no rate-limit token, no latency, no fault, no bill */
         if (a.headers) each_header(a.headers, a.headers_len, replay_header, req);
         http_add_header(req, "Idempotent-Replayed", "true");
+        req->replayed = 1;
         http_send(req, a.status, "application/json; charset=utf-8", a.body, a.body_len);
         idempotency_answer_clear(&a);
         return -1;
