@@ -7,7 +7,8 @@
  *
  *   close    "Connection: close" on every answer, then the connection is closed
  *   silent   the connection is closed after every answer without a word, so a client
- *            that keeps it finds it dead when it sends the next request
+ *            that keeps it finds it dead when it sends the next request (its request
+ *            is read and dropped, and it sees the end of the connection)
  *   chunked  a "100 Continue" first, then the body in three chunks (one with an
  *            extension) and a trailer
  *
@@ -144,6 +145,14 @@ static void *serve(void *arg)
         buf[have] = '\0';
     }
 out:
+    /* The end is sent at once, but what the client sends after it is read before the
+     * socket is closed: closing with unread bytes would make the kernel answer them
+     * with a reset, which reaches the client at some point in its next exchange or
+     * never, and a test of what a client does with a closed connection would depend
+     * on when. */
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, buf, sizeof buf - 1, 0) > 0)
+        ;
     close(fd);
     return NULL;
 }
