@@ -454,6 +454,11 @@ START_TEST(usage_errors_and_unreachable_target)
     char *err = proc_slurp(tmp("stderr"));
     ck_assert_ptr_nonnull(strstr(err, "unknown check 'nope'"));
     free(err);
+    const char *bad_client[] = {"run", "--http-client", "h2", NULL};
+    ck_assert_int_eq(harness(bad_client), 2);
+    err = proc_slurp(tmp("stderr"));
+    ck_assert_ptr_nonnull(strstr(err, "wire or curl"));
+    free(err);
     const char *no_file[] = {"run", "--traffic", tmp("missing.jsonl"), NULL};
     ck_assert_int_eq(harness(no_file), 2);
     /* Port 1 on loopback: nothing listens there. */
