@@ -579,7 +579,10 @@ static void wait_sockets(sched *s, int wait_ms)
     int running = 0, nc = s->npfd, nw = 0;
     for (int i = 0; s->wown && i < s->nflows; i++) {
         flow *f = &s->flows[i];
-        short ev = f->on_wire && !f->wire_ended ? wire_conn_events(&f->wc) : 0;
+        /* a connection in use, or an idle one whose end the poll may bring */
+        short ev = (f->on_wire && !f->wire_ended) || f->wc.state == WIRE_IDLE
+                       ? wire_conn_events(&f->wc)
+                       : 0;
         if (!ev) continue;
         s->pfd[nc + nw] = (struct pollfd){.fd = f->wc.fd, .events = ev};
         s->wown[nw++] = f;

@@ -595,7 +595,10 @@ int wire_conn_connected(wire_conn *c, CURLcode code)
 
 short wire_conn_events(const wire_conn *c)
 {
-    return c->state == WIRE_SENDING ? POLLOUT : c->state == WIRE_RECEIVING ? POLLIN : 0;
+    /* an idle connection is watched too: the poll() is made anyway, and it tells what
+     * libcurl learns with a poll() of its own before each reuse */
+    if (c->state == WIRE_SENDING) return POLLOUT;
+    return c->state == WIRE_RECEIVING || c->state == WIRE_IDLE ? POLLIN : 0;
 }
 
 int wire_conn_io(wire_conn *c, short revents)
@@ -603,6 +606,10 @@ int wire_conn_io(wire_conn *c, short revents)
     (void)revents; /* an error or hangup shows in what send or recv return */
     if (c->state == WIRE_SENDING) return conn_send(c);
     if (c->state == WIRE_RECEIVING) return conn_recv(c);
+    /* Nothing was asked on an idle connection: what arrives is its end (the server's
+     * keep-alive timeout) or an answer to no request (a 408 before that end). Either way
+     * it cannot carry the next request, which would read that as its answer. */
+    if (c->state == WIRE_IDLE) conn_close(c);
     return WIRE_MORE;
 }
 

@@ -96,9 +96,10 @@ void wire_conn_free(wire_conn *c);
 int wire_conn_start(wire_conn *c, exchange *ex);
 /* c's CONNECT_ONLY transfer finished with code: WIRE_MORE or WIRE_FAIL, as above. */
 int wire_conn_connected(wire_conn *c, CURLcode code);
-/* poll() events c waits for, 0 when none. */
+/* poll() events c waits for, 0 when none (an idle connection is watched for its end). */
 short wire_conn_events(const wire_conn *c);
-/* Act on revents: WIRE_MORE, WIRE_DONE (ex holds the answer) or WIRE_FAIL. */
+/* Act on revents: WIRE_MORE, WIRE_DONE (ex holds the answer) or WIRE_FAIL. On an idle
+ * connection (no exchange) it closes the connection and returns WIRE_MORE. */
 int wire_conn_io(wire_conn *c, short revents);
 /* The exchange in flight is past its deadline: drop the connection, fail ex. */
 void wire_conn_timeout(wire_conn *c);

@@ -3,17 +3,21 @@
  * does not: the same valid, signed "ready" answer as wxai-broken's ok mode, framed as
  * the mode says.
  *
- *   wxai-raw --mode close|silent|chunked
+ *   wxai-raw --mode close|silent|drop|chunked
  *
  *   close    "Connection: close" on every answer, then the connection is closed
  *   silent   the connection is closed after every answer without a word, so a client
  *            that keeps it finds it dead when it sends the next request (its request
  *            is read and dropped, and it sees the end of the connection)
+ *   drop     keeps the connection after an answer, but when the next request comes on
+ *            it, reads it and closes the connection unanswered, as a server whose
+ *            keep-alive timeout strikes just then does; a client must send it again
  *   chunked  a "100 Continue" first, then the body in three chunks (one with an
  *            extension) and a trailer
  *
- * GET /stats answers {"connections":N,"answered":M}: the connections accepted and the
- * requests answered before it. The first line on stdout is wxai-mock's listening event. */
+ * GET /stats answers {"connections":N,"answered":M,"dropped":D}: the connections accepted,
+ * the requests answered and the requests dropped before it. The first line on stdout is
+ * wxai-mock's listening event. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,10 +39,10 @@
 #define KEY_A "demo-key-A-0123456789abcdef0123456789"
 #define SERIAL_A "KEY-2026-A"
 
-enum { MODE_CLOSE, MODE_SILENT, MODE_CHUNKED };
+enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED };
 
 static int mode = MODE_CLOSE;
-static atomic_long connections, answered;
+static atomic_long connections, answered, dropped;
 
 static const char ready_body[] =
     "{\"intent_id\":\"int_7d2c9b1e4f3a\",\"status\":\"ready\",\"confidence\":0.97,"
@@ -94,7 +98,7 @@ static int answer(int fd, int status, const char *body, int sign)
     }
     (void)n;
     if (o >= sizeof out || write_all(fd, out, o) != 0) return -1;
-    return mode == MODE_CHUNKED ? 0 : -1;
+    return mode == MODE_CHUNKED || mode == MODE_DROP ? 0 : -1;
 }
 
 /* Serves one connection: reads each request head and its Content-Length body, answers. */
@@ -103,7 +107,7 @@ static void *serve(void *arg)
     int fd = (int)(intptr_t)arg;
     char buf[65536 + 1]; /* NUL after what was read, for strstr */
     size_t have = 0, cap = sizeof buf - 1;
-    for (;;) {
+    for (int n = 0;; n++) {
         char *end = NULL;
         while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
             if (have == cap) goto out;
@@ -111,6 +115,10 @@ static void *serve(void *arg)
             if (r <= 0) goto out;
             have += (size_t)r;
             buf[have] = '\0';
+        }
+        if (mode == MODE_DROP && n > 0) {
+            atomic_fetch_add(&dropped, 1);
+            break;
         }
         size_t head = (size_t)(end + 4 - buf), clen = 0;
         for (char *l = strstr(buf, "\r\n"); l && l < end; l = strstr(l + 2, "\r\n"))
@@ -132,8 +140,8 @@ static void *serve(void *arg)
         } else if (strncmp(buf, "POST /v3/ai/order-routing ", 26) == 0) {
             rc = answer(fd, 200, ready_body, 1);
         } else if (strncmp(buf, "GET /stats ", 11) == 0) {
-            snprintf(stats, sizeof stats, "{\"connections\":%ld,\"answered\":%ld}",
-                     atomic_load(&connections) - 1, atomic_load(&answered));
+            snprintf(stats, sizeof stats, "{\"connections\":%ld,\"answered\":%ld,\"dropped\":%ld}",
+                     atomic_load(&connections) - 1, atomic_load(&answered), atomic_load(&dropped));
             rc = answer(fd, 200, stats, 0);
         } else {
             rc = answer(fd, 404, "{\"code\":\"RESOURCE_NOT_EXISTS\",\"message\":\"no route\"}", 0);
@@ -180,6 +188,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
             const char *m = argv[++i];
             mode = strcmp(m, "silent") == 0    ? MODE_SILENT
+                   : strcmp(m, "drop") == 0    ? MODE_DROP
                    : strcmp(m, "chunked") == 0 ? MODE_CHUNKED
                                                : MODE_CLOSE;
         }
