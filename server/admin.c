@@ -262,6 +262,7 @@ int admin_metrics(http_req *req, const cJSON *body)
         .currency = req->sc->pricing.currency,
         .journal_records = journal_count(server_journal(req->srv)),
     };
+    server_workers(req->srv, &info.workers, &info.workers_busy, &info.worker_saturations);
     for (int e = 0; e < ENDPOINT_COUNT && e < METRICS_MAX_MODELS; e++) {
         info.model_endpoint[e] = endpoint_names[e];
         info.model_version[e] = active_version(req, e);

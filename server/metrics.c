@@ -242,6 +242,16 @@ int metrics_render(metrics *m, const metrics_info *info, char **out, size_t *len
         "# TYPE wxai_journal_records gauge\nwxai_journal_records %zu\n",
         (uint64_t)atomic_load(&m->reloads[1]), (uint64_t)atomic_load(&m->reloads[0]),
         info->journal_records);
+    /* CivetWeb holds a worker per open connection: busy == workers means new clients wait */
+    put(&t,
+        "# HELP wxai_workers Worker threads (--threads); each serves one connection at a time.\n"
+        "# TYPE wxai_workers gauge\nwxai_workers %d\n"
+        "# HELP wxai_workers_busy Workers holding a connection, idle keep-alive ones included.\n"
+        "# TYPE wxai_workers_busy gauge\nwxai_workers_busy %d\n"
+        "# HELP wxai_workers_saturated_total Times every worker came to hold a connection, so "
+        "that new connections waited.\n"
+        "# TYPE wxai_workers_saturated_total counter\nwxai_workers_saturated_total %" PRIu64 "\n",
+        info->workers, info->workers_busy, info->worker_saturations);
     if (t.failed) {
         free(t.p);
         return -1;

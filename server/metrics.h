@@ -37,6 +37,8 @@ typedef struct metrics_info {
     const char *scenario; /* scenario name, may be NULL */
     const char *currency; /* currency of the cost counters, "CNY" */
     size_t journal_records;
+    int workers, workers_busy;   /* server_workers */
+    uint64_t worker_saturations; /* server_workers */
 } metrics_info;
 
 /* New zeroed metrics; caller frees with metrics_free. Returns 0 or -1. */

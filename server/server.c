@@ -23,6 +23,7 @@
 
 #define NONCE_CAPACITY (1u << 18)
 #define FORM_BODY_MAX 4096
+#define WORKERS_WARN_MS 10000
 
 /* An immutable scenario and the requests still using it. */
 typedef struct scenario_ref {
@@ -47,6 +48,12 @@ struct server {
     int64_t started_ms;
     int port;
     char url[64];
+    /* CivetWeb 1.15 gives each connection a worker until it closes, idle keep-alive ones
+     * for up to 30 s: once every worker holds one, a new client waits without a word. */
+    int threads;
+    atomic_int conns;                 /* connections a worker holds now */
+    atomic_uint_fast64_t saturations; /* times the last free worker took a connection */
+    atomic_llong warned_ms;           /* when the last workers_busy event went out; 0: never */
 };
 
 typedef int (*route_fn)(http_req *req, const cJSON *body);
@@ -240,6 +247,32 @@ static int dispatch(struct mg_connection *conn, void *data)
     return req.status ? req.status : 500;
 }
 
+static int on_connection_open(const struct mg_connection *conn, void **conn_data)
+{
+    server *s = mg_get_user_data(mg_get_context(conn));
+    (void)conn_data;
+    if (atomic_fetch_add(&s->conns, 1) + 1 < s->threads) return 0;
+    atomic_fetch_add(&s->saturations, 1);
+    /* one line per episode at most every WORKERS_WARN_MS: a client pool that keeps the
+     * workers full would otherwise print one per connection */
+    long long now = (long long)clock_mono_ms(), last = atomic_load(&s->warned_ms);
+    if (last && now - last < WORKERS_WARN_MS) return 0;
+    if (!atomic_compare_exchange_strong(&s->warned_ms, &last, now)) return 0;
+    printf("{\"event\":\"workers_busy\",\"workers\":%d,\"message\":\"every worker holds a "
+           "connection (an idle keep-alive one for up to 30 s), so new connections wait: start "
+           "wxai-mock with --threads above the number of connections your clients keep "
+           "open\"}\n",
+           s->threads);
+    fflush(stdout);
+    return 0;
+}
+
+static void on_connection_close(const struct mg_connection *conn)
+{
+    server *s = mg_get_user_data(mg_get_context(conn));
+    atomic_fetch_sub(&s->conns, 1);
+}
+
 static int log_message(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
@@ -287,9 +320,13 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     }
     s->current->sc = sc;
     atomic_init(&s->current->refs, 1);
+    atomic_init(&s->conns, 0);
+    atomic_init(&s->saturations, 0);
+    atomic_init(&s->warned_ms, 0);
     if (engine_new(sc, &s->current->eng) != 0) goto fail;
 
-    snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 32);
+    s->threads = opts->threads > 0 ? opts->threads : 32;
+    snprintf(threads, sizeof threads, "%d", s->threads);
     const char *options[] = {
         "listening_ports",
         opts->listen ? opts->listen : "127.0.0.1:0",
@@ -308,6 +345,8 @@ int server_start(const server_options *opts, scenario *sc, server **out)
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    cb.init_connection = on_connection_open;
+    cb.connection_close = on_connection_close;
     s->ctx = mg_start(&cb, s, options);
     if (!s->ctx) {
         fprintf(stderr, "wxai-mock: cannot listen on %s\n", options[1]);
@@ -375,6 +414,13 @@ batch_store *server_batches(server *s)
     return s->batches;
 }
 
+void server_workers(server *s, int *total, int *busy, uint64_t *saturations)
+{
+    *total = s->threads;
+    *busy = atomic_load(&s->conns);
+    *saturations = (uint64_t)atomic_load(&s->saturations);
+}
+
 chatlimit *server_chatlimit(server *s)
 {
     return s ? s->chat_limits : NULL;
@@ -439,5 +485,6 @@ void server_reset(server *s)
     clarify_clear(s->clarifications);
     idempotency_clear(s->idempotency);
     metrics_reset(s->metrics);
+    atomic_store(&s->saturations, 0);
     chatlimit_clear(s->chat_limits);
 }

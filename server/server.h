@@ -47,6 +47,9 @@ clarify_store *server_clarifications(server *s);
 batch_store *server_batches(server *s);
 /* The /v1 request limiter (owned by s); NULL when s is NULL. */
 struct chatlimit *server_chatlimit(server *s);
+/* Worker threads (--threads), those holding a connection now, and how many times the last
+ * free one took a connection (after which new connections wait). */
+void server_workers(server *s, int *total, int *busy, uint64_t *saturations);
 /* The journal (owned by s). */
 journal *server_journal(server *s);
 /* The metrics (owned by s). */

@@ -80,13 +80,13 @@ START_TEST(clock_set_short_offset)
 }
 END_TEST
 
-/* A keep-alive connection on mock's port that has had one answer and stays open; -1 when
- * no answer came within 5 s. */
-static int idle_keep_alive(void)
+/* A keep-alive connection to port that has had one answer and stays open; -1 when no
+ * answer came within secs seconds. */
+static int idle_keep_alive_to(int port, int secs)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)mock.port)};
-    struct timeval tmo = {.tv_sec = 5};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct timeval tmo = {.tv_sec = secs};
     static const char req[] = "GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n";
     char buf[2048];
     ck_assert_int_ge(fd, 0);
@@ -102,6 +102,31 @@ static int idle_keep_alive(void)
     buf[n] = '\0';
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "health answered: %.40s", buf);
     return fd;
+}
+
+static int idle_keep_alive(void)
+{
+    return idle_keep_alive_to(mock.port, 5);
+}
+
+/* The value of the sample `name ` in a /metrics text, or -1 when it is missing. */
+static long long metric(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ') return atoll(p + n + 1);
+    return -1;
+}
+
+static void workers_metrics(const mock_proc *m, long long *busy, long long *saturated)
+{
+    e2e_resp r;
+    ck_assert_int_eq(e2e_http(m, "GET", "/metrics", NULL, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(metric(r.body, "wxai_workers"), 3);
+    *busy = metric(r.body, "wxai_workers_busy");
+    *saturated = metric(r.body, "wxai_workers_saturated_total");
+    e2e_resp_free(&r);
 }
 
 /* CivetWeb gives each open keep-alive connection a worker until it closes or idles out
@@ -120,6 +145,40 @@ START_TEST(idle_keep_alive_clients_do_not_starve)
 }
 END_TEST
 
+/* When a client pool holds every worker, new connections wait in silence; the mock says
+ * so (a workers_busy event on stdout) and counts it, so a stalled load test can be told
+ * from a slow mock. The /metrics request itself holds a worker while it is answered. */
+START_TEST(a_full_worker_pool_is_counted)
+{
+    mock_proc small;
+    const char *args[] = {"--threads", "3", NULL};
+    long long busy, saturated;
+    int fds[3];
+    ck_assert_int_eq(mock_start(e2e_src("scenarios/default.yaml"), args, &small), 0);
+    workers_metrics(&small, &busy, &saturated);
+    ck_assert_int_eq(busy, 1);
+    ck_assert_int_eq(saturated, 0);
+    for (int i = 0; i < 3; i++) {
+        fds[i] = idle_keep_alive_to(small.port, 5);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    /* all three workers are held: a fourth client gets nothing */
+    ck_assert_int_lt(idle_keep_alive_to(small.port, 1), 0);
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    /* the waiting client is served (to a closed socket) once a worker is free */
+    for (int i = 0; i < 50; i++) {
+        workers_metrics(&small, &busy, &saturated);
+        if (busy == 1) break;
+        usleep(100000);
+    }
+    ck_assert_int_eq(busy, 1);
+    ck_assert_int_ge(saturated, 1);
+    ck_assert(mock_alive(&small));
+    ck_assert_int_eq(mock_stop(&small), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("e2e_abuse");
@@ -129,6 +188,7 @@ static Suite *suite(void)
     tcase_add_test(tc, text_of_continuation_bytes);
     tcase_add_test(tc, clock_set_short_offset);
     tcase_add_test(tc, idle_keep_alive_clients_do_not_starve);
+    tcase_add_test(tc, a_full_worker_pool_is_counted);
     suite_add_tcase(s, tc);
     return s;
 }
