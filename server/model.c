@@ -8,20 +8,10 @@
 #include "amount.h"
 #include "lexicon.h"
 #include "money.h"
+#include "names.h"
+#include "orders.h"
 
-#define MAX_NAMES 16
-#define MAX_CAND 4
 #define MAX_HINTS 16
-
-typedef struct name_hit {
-    uint32_t start, end;
-    const directory_person *cand[MAX_CAND];
-    size_t ncand;
-    const directory_person *chosen; /* settled by context or an answer */
-    int excluded;                   /* "except Bob" */
-    int pronoun;                    /* stands for an earlier name */
-    int tip_payer;                  /* "with Alice paying the tip": not a reason to be a payer */
-} name_hit;
 
 /* What answers settled, applied on the second pass. */
 typedef struct overrides {
@@ -56,7 +46,7 @@ typedef struct analysis {
     size_t nam;
     amount_currency_hint ch[MAX_HINTS];
     size_t nch;
-    name_hit names[MAX_NAMES];
+    names_hit names[NAMES_MAX];
     size_t nnames;
     int zh; /* questions in Chinese */
     /* evidence for the confidence */
@@ -87,207 +77,24 @@ static int has(const analysis *a, lexicon_cue c)
     return a->cues[c] > 0;
 }
 
-/* ---- people ---------------------------------------------------------------------------- */
-
-static int name_match(const char *s, size_t len, size_t i, const char *name)
-{
-    size_t nl = strlen(name);
-    if (!nl || i + nl > len || strncasecmp(s + i, name, nl) != 0) return 0;
-    if (lexicon_is_alnum((unsigned char)name[0]) && i > 0 &&
-        lexicon_is_alnum((unsigned char)s[i - 1]))
-        return 0;
-    if (lexicon_is_alnum((unsigned char)name[nl - 1]) && i + nl < len &&
-        lexicon_is_alnum((unsigned char)s[i + nl]))
-        return 0;
-    return (int)nl;
-}
-
-/* Names and aliases from the directory, longest first at each position. */
-static size_t scan_names(const directory *dir, const char *s, size_t len, name_hit *out, size_t cap)
-{
-    size_t n = 0;
-    if (!dir) return 0;
-    for (size_t i = 0; i < len && n < cap;) {
-        size_t best = 0;
-        for (size_t p = 0; p < dir->npeople; p++) {
-            const directory_person *pp = &dir->people[p];
-            size_t l = (size_t)name_match(s, len, i, pp->name);
-            if (l > best) best = l;
-            for (size_t k = 0; k < pp->naliases; k++) {
-                l = (size_t)name_match(s, len, i, pp->aliases[k]);
-                if (l > best) best = l;
-            }
-        }
-        if (!best) {
-            i++;
-            continue;
-        }
-        name_hit *h = &out[n++];
-        memset(h, 0, sizeof *h);
-        h->start = (uint32_t)i;
-        h->end = (uint32_t)(i + best);
-        h->ncand = directory_find_people(dir, s + i, best, h->cand, MAX_CAND);
-        if (h->ncand > MAX_CAND) h->ncand = MAX_CAND;
-        if (h->ncand == 1) h->chosen = h->cand[0];
-        i += best;
-    }
-    return n;
-}
-
-static int only_separators(const char *s, size_t a, size_t b)
-{
-    for (size_t i = a; i < b;) {
-        if (s[i] == ' ' || s[i] == ',' || s[i] == '.' || s[i] == '&') {
-            i++;
-        } else if (!strncmp(s + i, "and", 3) || !strncmp(s + i, "or", 2)) {
-            i += s[i] == 'a' ? 3 : 2;
-        } else if (!strncmp(s + i, "和", 3) || !strncmp(s + i, "跟", 3) ||
-                   !strncmp(s + i, "、", 3)) {
-            i += 3;
-        } else if (!strncmp(s + i, "for", 3)) {
-            i += 3;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static void mark_exclusions(analysis *a)
-{
-    for (size_t h = 0; h < a->nhits; h++) {
-        if (a->hits[h].cue != CUE_EXCEPT) continue;
-        size_t from = a->hits[h].end;
-        for (size_t k = 0; k < a->nnames; k++) {
-            if (a->names[k].start < from) continue;
-            if (!only_separators(a->text, from, a->names[k].start)) break;
-            a->names[k].excluded = 1;
-            from = a->names[k].end;
-        }
-    }
-}
-
-/* Pronouns stand for the nearest earlier name (or the one who paid the order). */
-static void resolve_pronouns(analysis *a, const directory *dir, const directory_order *ord,
-                             const char *me)
-{
-    for (size_t h = 0; h < a->nhits && a->nnames < MAX_NAMES; h++) {
-        if (a->hits[h].cue != CUE_HE && a->hits[h].cue != CUE_SHE) continue;
-        const name_hit *prev = NULL;
-        for (size_t k = 0; k < a->nnames; k++)
-            if (a->names[k].end <= a->hits[h].start && !a->names[k].pronoun) prev = &a->names[k];
-        name_hit ph;
-        memset(&ph, 0, sizeof ph);
-        ph.start = a->hits[h].start;
-        ph.end = a->hits[h].end;
-        ph.pronoun = 1;
-        if (prev) {
-            ph.ncand = prev->ncand;
-            memcpy(ph.cand, prev->cand, sizeof ph.cand);
-            ph.chosen = prev->chosen;
-        } else if (ord && ord->payer && (!me || strcmp(ord->payer, me))) {
-            ph.chosen = directory_person_by_openid(dir, ord->payer);
-            if (ph.chosen) ph.cand[ph.ncand++] = ph.chosen;
-        } else if (a->hits[h].start + 4 < a->len &&
-                   !strncmp(a->text + a->hits[h].start, "his", 3)) {
-            continue; /* "his share" with nobody named: not a payee */
-        }
-        a->pronoun = 1;
-        /* keep text order */
-        size_t pos = a->nnames;
-        while (pos > 0 && a->names[pos - 1].start > ph.start) {
-            a->names[pos] = a->names[pos - 1];
-            pos--;
-        }
-        a->names[pos] = ph;
-        a->nnames++;
-    }
-}
-
-/* ---- orders ---------------------------------------------------------------------------- */
-
-static int order_in_window(const directory_order *o, const model_input *in, lexicon_cue c)
-{
-    int64_t off = in->reference_utc_offset_s;
-    int64_t rl = in->reference_unix + off, ol = o->at_unix + off;
-    int64_t rd = (rl >= 0 ? rl : rl - 86399) / 86400, od = (ol >= 0 ? ol : ol - 86399) / 86400;
-    int64_t oh = (ol - od * 86400) / 3600;
-    switch (c) {
-    case CUE_LAST_NIGHT:
-        return (od == rd - 1 && oh >= 17) || (od == rd && oh < 5);
-    case CUE_YESTERDAY:
-        return od == rd - 1;
-    case CUE_TODAY:
-        return od == rd && o->at_unix <= in->reference_unix;
-    case CUE_TONIGHT:
-        return od == rd && oh >= 17;
-    case CUE_LAST_WEEK:
-        return od < rd && od >= rd - 14;
-    default:
-        return 1;
-    }
-}
-
 static const directory_order *find_order(analysis *a, const directory *dir, const model_input *in)
 {
     static const lexicon_cue times[] = {CUE_LAST_NIGHT, CUE_TONIGHT, CUE_YESTERDAY, CUE_TODAY,
                                         CUE_LAST_WEEK};
-    lexicon_cue tc = CUE_COUNT_;
+    orders_when w = {.cue = CUE_COUNT_,
+                     .reference_unix = in->reference_unix,
+                     .utc_offset_s = in->reference_utc_offset_s,
+                     .bill_or_split = has(a, CUE_BILL) || has(a, CUE_SPLIT)};
+    orders_match m;
     for (size_t t = 0; t < sizeof times / sizeof times[0]; t++)
         if (has(a, times[t])) {
-            tc = times[t];
+            w.cue = times[t];
             break;
         }
-    if (!dir) return NULL;
-    const directory_order *kw = NULL, *fit = NULL;
-    size_t nkw = 0, nfit = 0;
-    for (size_t i = 0; i < dir->norders; i++) {
-        const char *no = dir->orders[i].out_trade_no;
-        if (no && lexicon_find(a->text, a->len, 0, no, strlen(no)) >= 0) return &dir->orders[i];
-    }
-    for (size_t i = 0; i < dir->norders; i++) {
-        const directory_order *o = &dir->orders[i];
-        int hit = 0;
-        for (size_t k = 0; k < o->nkeywords && !hit; k++)
-            hit = lexicon_find(a->text, a->len, 0, o->keywords[k], strlen(o->keywords[k])) >= 0;
-        if (hit) {
-            nkw++;
-            if (!kw || o->at_unix > kw->at_unix) kw = o;
-            if (tc != CUE_COUNT_ && order_in_window(o, in, tc)) {
-                nfit++;
-                fit = o;
-            }
-        }
-    }
-    if (fit) {
-        a->order_choice = nfit > 1;
-        return fit;
-    }
-    if (kw) {
-        a->time_mismatch = tc != CUE_COUNT_;
-        a->order_choice = nkw > 1;
-        return kw;
-    }
-    if (tc == CUE_COUNT_) return NULL;
-    /* "last night's bill": no keyword, the time alone names the order */
-    const directory_order *only = NULL;
-    size_t nw = 0;
-    for (size_t i = 0; i < dir->norders; i++)
-        if (order_in_window(&dir->orders[i], in, tc)) {
-            nw++;
-            only = &dir->orders[i];
-        }
-    if (nw == 1 && (has(a, CUE_BILL) || has(a, CUE_SPLIT))) return only;
-    return NULL;
-}
-
-static int order_has(const directory_order *o, const char *openid)
-{
-    if (!o || !openid) return 0;
-    if (o->payer && !strcmp(o->payer, openid)) return 1;
-    for (size_t i = 0; i < o->nparticipants; i++)
-        if (!strcmp(o->participants[i], openid)) return 1;
-    return 0;
+    orders_find(dir, a->text, a->len, &w, &m);
+    a->order_choice = m.choice;
+    a->time_mismatch = m.time_mismatch;
+    return m.order;
 }
 
 /* ---- questions ------------------------------------------------------------------------- */
@@ -312,20 +119,7 @@ static void option(model_question *q, const char *id, const char *label)
     q->noptions++;
 }
 
-/* "person_alice" for a name in the text. */
-static void person_qid(const analysis *a, const name_hit *h, char *id, size_t cap)
-{
-    size_t o = (size_t)snprintf(id, cap, "person_");
-    for (size_t i = h->start; i < h->end && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)a->text[i];
-        if (c >= 0x80) continue;
-        id[o++] = lexicon_is_alnum(c) ? (char)c : '_';
-    }
-    if (o == 7 && o + 2 < cap) o += (size_t)snprintf(id + o, cap - o, "%u", h->start);
-    id[o] = '\0';
-}
-
-static void ask_which(analysis *a, model_result *out, const name_hit *h, const char *qid)
+static void ask_which(analysis *a, model_result *out, const names_hit *h, const char *qid)
 {
     char text[256], shown[64];
     size_t n = h->end - h->start < sizeof shown ? h->end - h->start : sizeof shown - 1;
@@ -463,44 +257,6 @@ static int includes_me(const analysis *a)
     return with >= 0 && between < 0;
 }
 
-/* The name closest to a tip cue with "paying"/"出" around it: who pays the tip. */
-static name_hit *tip_payer(analysis *a)
-{
-    for (size_t h = 0; h < a->nhits; h++) {
-        if (a->hits[h].cue != CUE_TIP) continue;
-        name_hit *best = NULL;
-        long bestd = 40;
-        for (size_t k = 0; k < a->nnames; k++) {
-            name_hit *n = &a->names[k];
-            long d = n->end <= a->hits[h].start ? (long)(a->hits[h].start - n->end)
-                                                : (long)n->start - (long)a->hits[h].end;
-            if (n->start >= a->hits[h].end && d > 10) continue;
-            if (d >= 0 && d < bestd && !n->excluded) {
-                bestd = d;
-                best = n;
-            }
-        }
-        if (best && best->chosen) {
-            /* the name must be tied to the tip by a verb, not just be nearby */
-            size_t lo = best->end < a->hits[h].start ? best->end : a->hits[h].end;
-            size_t hi = best->end < a->hits[h].start ? a->hits[h].start : best->start + 12;
-            if (hi > a->len) hi = a->len;
-            const char *verbs[] = {"pay",    "cover", "出", "付",  "get",
-                                   "handle", "take",  "请", "负责"};
-            for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
-                long f = lexicon_find(a->text, hi, lo, verbs[v], strlen(verbs[v]));
-                if (f < 0 && !lexicon_is_alnum((unsigned char)verbs[v][0])) continue;
-                if (f < 0) {
-                    for (size_t x = lo; x + strlen(verbs[v]) <= hi; x++)
-                        if (!strncmp(a->text + x, verbs[v], strlen(verbs[v]))) f = (long)x;
-                }
-                if (f >= 0) return best;
-            }
-        }
-    }
-    return NULL;
-}
-
 static void analyse(const directory *dir, const model_input *in, const overrides *ov, analysis *a,
                     model_result *out)
 {
@@ -515,7 +271,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     a->nhits = lexicon_scan(a->text, a->len, a->hits, LEXICON_MAX_HITS);
     a->nam = amount_scan(a->text, a->len, a->am, AMOUNT_MAX_MENTIONS);
     a->nch = amount_currencies(a->text, a->len, a->ch, MAX_HINTS);
-    a->nnames = scan_names(dir, a->text, a->len, a->names, MAX_NAMES);
+    a->nnames = names_scan(dir, a->text, a->len, a->names, NAMES_MAX);
 
     /* cues inside a name ("Bob Chen" has no cue, but "Mr. Chen" could) do not count */
     for (size_t h = 0; h < a->nhits; h++) {
@@ -548,23 +304,24 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     const directory_order *ord = find_order(a, dir, in);
     out->source_order = ord;
     a->order_found = ord != NULL;
-    mark_exclusions(a);
-    resolve_pronouns(a, dir, ord, me);
+    names_text nt = {a->text, a->len, a->hits, a->nhits};
+    names_mark_excluded(&nt, a->names, a->nnames);
+    if (names_resolve_pronouns(&nt, dir, ord, me, a->names, &a->nnames)) a->pronoun = 1;
 
     /* context settles ambiguous names: the Alice who was at dinner */
     for (size_t k = 0; k < a->nnames; k++) {
-        name_hit *h = &a->names[k];
+        names_hit *h = &a->names[k];
         if (h->chosen || h->ncand < 2 || !ord) continue;
         const directory_person *only = NULL;
         size_t nin = 0;
         for (size_t c = 0; c < h->ncand; c++)
-            if (order_has(ord, h->cand[c]->openid)) nin++, only = h->cand[c];
+            if (orders_has(ord, h->cand[c]->openid)) nin++, only = h->cand[c];
         if (nin == 1) h->chosen = only;
     }
     for (size_t k = 0; k < a->nnames; k++) {
-        name_hit *h = &a->names[k];
+        names_hit *h = &a->names[k];
         char qid[32];
-        person_qid(a, h, qid, sizeof qid);
+        names_question_id(a->text, h, qid, sizeof qid);
         for (size_t p = 0; p < ov->npersons; p++)
             if (!strcmp(ov->persons[p].qid, qid)) h->chosen = ov->persons[p].person;
     }
@@ -673,12 +430,12 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     if (ord && ord->category) copy(out->category, sizeof out->category, ord->category);
 
     /* who */
-    name_hit *tph = has(a, CUE_TIP) ? tip_payer(a) : NULL;
+    names_hit *tph = has(a, CUE_TIP) ? names_tip_payer(&nt, a->names, a->nnames) : NULL;
     if (tph) tph->tip_payer = 1;
-    const directory_person *named[MAX_NAMES];
+    const directory_person *named[NAMES_MAX];
     size_t nnamed = 0;
     for (size_t k = 0; k < a->nnames; k++) {
-        name_hit *h = &a->names[k];
+        names_hit *h = &a->names[k];
         if (h->excluded || (h->tip_payer && it == MODEL_INTENT_SPLIT_BILL)) continue;
         if (h->chosen && me && !strcmp(h->chosen->openid, me) && it != MODEL_INTENT_SPLIT_BILL)
             continue; /* nobody pays themselves: "Carol's friend Dave" */
@@ -689,7 +446,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             } else if (it != MODEL_INTENT_SPLIT_BILL && ov->payee) {
                 h->chosen = ov->payee;
             } else {
-                person_qid(a, h, qid, sizeof qid);
+                names_question_id(a->text, h, qid, sizeof qid);
             }
             if (!h->chosen) {
                 if (h->ncand > 1)
@@ -709,7 +466,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
     }
     if (ov->payee && nnamed == 0 && it != MODEL_INTENT_SPLIT_BILL) named[nnamed++] = ov->payee;
     if (ov->people_answered)
-        for (size_t j = 0; j < ov->npeople_answer && nnamed < MAX_NAMES; j++)
+        for (size_t j = 0; j < ov->npeople_answer && nnamed < NAMES_MAX; j++)
             named[nnamed++] = ov->people[j];
 
     int64_t tip = 0;
@@ -809,7 +566,7 @@ static void analyse(const directory *dir, const model_input *in, const overrides
             /* a tip for an order goes to whoever served it: not a person we know */
             if (nnamed == 0) out->npeople = 0;
         } else if (total >= 0) {
-            if ((back || has(a, CUE_SHARE)) && a->from_order && ord && order_has(ord, me) &&
+            if ((back || has(a, CUE_SHARE)) && a->from_order && ord && orders_has(ord, me) &&
                 ord->nparticipants > 1 && !has(a, CUE_HALF)) {
                 int64_t shares[DIRECTORY_MAX_PARTICIPANTS];
                 money_split(total, ord->nparticipants, shares);
@@ -928,7 +685,7 @@ static const directory_person *person_from_text(const directory *dir, const char
     if (!text) return NULL;
     tmp->len = lexicon_normalize(text, strnlen(text, MODEL_MAX_TEXT), tmp->text, sizeof tmp->text,
                                  &tmp->st);
-    tmp->nnames = scan_names(dir, tmp->text, tmp->len, tmp->names, MAX_NAMES);
+    tmp->nnames = names_scan(dir, tmp->text, tmp->len, tmp->names, NAMES_MAX);
     return tmp->nnames >= 1 && tmp->names[0].ncand == 1 ? tmp->names[0].cand[0] : NULL;
 }
 
@@ -983,7 +740,7 @@ static int apply_answer(const directory *dir, const model_question *q, const mod
         if (!ans->text) return -1;
         tmp->len = lexicon_normalize(ans->text, strnlen(ans->text, MODEL_MAX_TEXT), tmp->text,
                                      sizeof tmp->text, &tmp->st);
-        tmp->nnames = scan_names(dir, tmp->text, tmp->len, tmp->names, MAX_NAMES);
+        tmp->nnames = names_scan(dir, tmp->text, tmp->len, tmp->names, NAMES_MAX);
         for (size_t k = 0; k < tmp->nnames && ov->npeople_answer < MODEL_MAX_PEOPLE; k++)
             if (tmp->names[k].ncand == 1) ov->people[ov->npeople_answer++] = tmp->names[k].cand[0];
         ov->people_answered = ov->npeople_answer > 0;
