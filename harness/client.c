@@ -213,6 +213,11 @@ int client_proxy_in_env(void)
     return 0;
 }
 
+long client_timeout_ms(const exchange *ex)
+{
+    return ex->timeout_ms > 0 ? (long)ex->timeout_ms : CLIENT_TIMEOUT_MS;
+}
+
 int client_prepare(exchange *ex)
 {
     static char expect_none[] = "Expect:";
@@ -224,7 +229,6 @@ int client_prepare(exchange *ex)
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
         /* Without a proxy in the environment, libcurl would still look up its proxy and
          * no_proxy variables (eight scans of environ) on every transfer; saying "none" once
@@ -237,6 +241,7 @@ int client_prepare(exchange *ex)
     }
     /* Everything below may differ from the handle's previous request, so it is set every
      * time; nothing of an earlier request (its method, body or headers) may carry over. */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, client_timeout_ms(ex));
     curl_easy_setopt(c, CURLOPT_WRITEDATA, ex);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, ex);
     curl_easy_setopt(c, CURLOPT_PRIVATE, ex);

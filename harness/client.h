@@ -25,6 +25,7 @@
 #define CLIENT_MAX_HEADERS 12
 #define CLIENT_HEADER_MAX 512
 #define CLIENT_URL_MAX 1200
+#define CLIENT_TIMEOUT_MS 60000 /* an exchange's default limit, connecting included */
 
 typedef struct exchange {
     /* the request as sent */
@@ -57,6 +58,9 @@ typedef struct exchange {
     jarena arena; /* json's nodes, reused by every answer of the exchange */
     /* timing, clock_mono_us */
     int64_t intended_us, sent_us, done_us;
+    /* the exchange's time limit in ms, connecting included (0: CLIENT_TIMEOUT_MS); a
+     * setting of the slot, kept when the exchange is set up again */
+    int64_t timeout_ms;
     CURL *easy; /* owned, kept across requests until client_exchange_clear */
     /* url parsed for libcurl (owned, kept with easy), or NULL; cu_url is the url it holds, ""
      * when it holds none (a url it refuses goes to libcurl as text, to fail as before) */
@@ -81,6 +85,8 @@ int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
 /* Add a request header "name: " followed by value1 and value2 (may be NULL), without
  * formatting. Returns 0, or -1 when the table is full or the header too long. */
 int client_add_header_str(exchange *ex, const char *name, const char *value1, const char *value2);
+/* ex's time limit in ms: ex->timeout_ms, or CLIENT_TIMEOUT_MS when that is 0. */
+long client_timeout_ms(const exchange *ex);
 /* Make ex->easy ready to run (in a multi handle or with client_perform). Returns 0 or -1. */
 int client_prepare(exchange *ex);
 /* Take the result of a finished transfer: status, timing, JSON body. ex->easy stays, out of

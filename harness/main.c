@@ -66,6 +66,8 @@ static void usage(FILE *f)
         "  --concurrency N       records in flight at most (default 64); alone: closed model\n"
         "  --duration D          stop sending after D (90s, 2m, 500ms)\n"
         "  --max-requests N      stop after N records\n"
+        "  --request-timeout D   time limit of one exchange, connecting included (default\n"
+        "                        60s); past it the request fails with 'Timeout was reached'\n"
         "  --http-client C       wire | curl: how replayed requests are sent (default wire:\n"
         "                        the harness frames HTTP/1.1 on connections libcurl opens;\n"
         "                        curl: every request a full libcurl transfer)\n"
@@ -283,6 +285,11 @@ static int parse_args(int argc, char **argv, args *a)
             NEED();
             if (parse_num(val, 1, 1e15, &v) != 0 || v != floor(v)) BAD("a positive whole number");
             a->so.max_requests = (uint64_t)v;
+        } else if (strcmp(o, "--request-timeout") == 0) {
+            NEED();
+            if (parse_duration_ms(val, &a->so.request_timeout_ms) != 0 ||
+                a->so.request_timeout_ms < 1 || a->so.request_timeout_ms > 3600000)
+                BAD("a duration from 1ms to 1h, such as 5s");
         } else if (strcmp(o, "--http-client") == 0) {
             NEED();
             if (strcmp(val, "wire") == 0)

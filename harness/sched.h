@@ -37,6 +37,7 @@ typedef struct sched_opts {
     uint64_t max_requests; /* records; 0: no limit */
     int strict;            /* stop at the first bad line */
     int http_client;       /* SCHED_HTTP_WIRE (default) or SCHED_HTTP_CURL */
+    int64_t request_timeout_ms; /* one exchange, connecting included; 0: CLIENT_TIMEOUT_MS */
     FILE *dump;            /* per-record outcomes as JSONL, or NULL */
     /* set (from a signal handler) to end the run at once: flows in flight are dropped and
      * res->interrupted says so; may be NULL */

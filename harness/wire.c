@@ -448,7 +448,6 @@ int wire_conn_init(wire_conn *c, CURLM *multi, const char *base)
     curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(WIRE_TIMEOUT_US / 1000));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "");
@@ -489,6 +488,8 @@ static int conn_fail(wire_conn *c, CURLcode code)
 static int conn_open(wire_conn *c)
 {
     c->out_off = 0;
+    /* connecting counts against the exchange's limit, as in a libcurl transfer */
+    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, client_timeout_ms(c->ex));
     if (curl_multi_add_handle(c->multi, c->easy) != CURLM_OK)
         return conn_fail(c, CURLE_FAILED_INIT);
     c->state = WIRE_CONNECTING;
@@ -574,7 +575,7 @@ int wire_conn_start(wire_conn *c, exchange *ex)
     c->resent = 0;
     client_response_clear(ex);
     wire_parser_start(&c->p, ex, ex->method);
-    c->deadline_us = ex->sent_us + WIRE_TIMEOUT_US;
+    c->deadline_us = ex->sent_us + (int64_t)client_timeout_ms(ex) * 1000;
     if (c->state == WIRE_IDLE) {
         c->state = WIRE_SENDING;
         return conn_send(c);

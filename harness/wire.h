@@ -23,7 +23,6 @@
 #define WIRE_REQ_MAX (32u * 1024)  /* a request longer than this goes the libcurl way */
 #define WIRE_HEAD_MAX (64u * 1024) /* a response's header block (or trailers) past this fails */
 #define WIRE_IN_SIZE (16u * 1024)  /* bytes asked of each recv */
-#define WIRE_TIMEOUT_US (60 * 1000000LL) /* the whole exchange, as client.c gives libcurl */
 
 /* wire_parse results */
 #define WIRE_MORE 0 /* feed more bytes */

@@ -362,7 +362,7 @@ static void raw_stats(const mock_proc *m, long *conns, long *answered, long *dro
  * next request arrives on it (which must be sent again on a new one), and chunked
  * bodies after a 100 Continue. One slot, so every request after the first
  * goes where the previous one went; both HTTP clients must get every answer. A server
- * that never answers is not tried: the transfer timeout (60 s) cannot be shortened. */
+ * that never answers is a_mute_server_times_out_every_request. */
 START_TEST(answers_closed_silently_or_chunked_all_arrive)
 {
     static const struct {
@@ -418,6 +418,62 @@ START_TEST(answers_closed_silently_or_chunked_all_arrive)
                           clients[c], conns);
             cJSON_Delete(rep);
         }
+    }
+}
+END_TEST
+
+/* A server that takes each order and never answers: with --request-timeout every record
+ * ends as a transport error ("Timeout was reached", status 0) on either HTTP client, and
+ * the run goes on to the next one instead of waiting the default 60 s each. */
+START_TEST(a_mute_server_times_out_every_request)
+{
+    static const char *const clients[] = {"wire", "curl"};
+    for (int c = 0; c < 2; c++) {
+        mock_proc m;
+        mock_start_double(WXAI_RAW_BIN, "mute", &m);
+        const char *args[] = {"run",
+                              "--traffic",
+                              coffee_traffic(3),
+                              "--target",
+                              m.url,
+                              "--report",
+                              tmp("rep"),
+                              "--dump",
+                              tmp("raw.out"),
+                              "--policy",
+                              "direct",
+                              "--concurrency",
+                              "1",
+                              "--http-client",
+                              clients[c],
+                              "--quiet",
+                              "--request-timeout",
+                              "300ms",
+                              NULL};
+        int code = harness(args);
+        long conns, answered, dropped;
+        raw_stats(&m, &conns, &answered, &dropped);
+        ck_assert_int_eq(mock_stop(&m), 0);
+        /* the records expect a 200: the run fails its checks, and says so */
+        ck_assert_msg(code == 1, "%s: exit %d", clients[c], code);
+        ck_assert_int_eq(dropped, 3); /* each order reached the server, none was answered */
+        cJSON *rep = report(tmp("rep"));
+        const cJSON *tot = cJSON_GetObjectItem(rep, "totals");
+        ck_assert_int_eq(cJSON_GetObjectItem(tot, "records")->valueint, 3);
+        ck_assert_int_eq(cJSON_GetObjectItem(tot, "successes")->valueint, 1); /* the token */
+        const cJSON *codes = cJSON_GetObjectItem(tot, "status_codes");
+        ck_assert_int_eq(cJSON_GetObjectItem(codes, "0")->valueint, 3);
+        const cJSON *err = cJSON_GetArrayItem(cJSON_GetObjectItem(tot, "errors"), 0);
+        ck_assert_str_eq(json_string(err, "error"), "Timeout was reached");
+        ck_assert_int_eq(cJSON_GetObjectItem(err, "count")->valueint, 3);
+        char *dump = proc_slurp(tmp("raw.out"));
+        for (int k = 1; k <= 3; k++) {
+            char want[80];
+            snprintf(want, sizeof want, "{\"id\":\"c-%04d\",\"status\":0,\"outcome\":\"error\"", k);
+            ck_assert_msg(strstr(dump, want), "%s: %s not in\n%s", clients[c], want, dump);
+        }
+        free(dump);
+        cJSON_Delete(rep);
     }
 }
 END_TEST
@@ -495,6 +551,7 @@ static Suite *suite(void)
     tcase_add_test(t, requests_after_failures_carry_only_their_own_headers);
     tcase_add_test(t, the_curl_client_still_passes_the_picky_double);
     tcase_add_test(t, answers_closed_silently_or_chunked_all_arrive);
+    tcase_add_test(t, a_mute_server_times_out_every_request);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);
     suite_add_tcase(s, t);

@@ -3,7 +3,7 @@
  * does not: the same valid, signed "ready" answer as wxai-broken's ok mode, framed as
  * the mode says.
  *
- *   wxai-raw --mode close|silent|drop|chunked
+ *   wxai-raw --mode close|silent|drop|chunked|mute
  *
  *   close    "Connection: close" on every answer, then the connection is closed
  *   silent   the connection is closed after every answer without a word, so a client
@@ -14,6 +14,8 @@
  *            keep-alive timeout strikes just then does; a client must send it again
  *   chunked  a "100 Continue" first, then the body in three chunks (one with an
  *            extension) and a trailer
+ *   mute     answers the token request, reads each order and never answers it, keeping
+ *            the connection open until the client closes it
  *
  * GET /stats answers {"connections":N,"answered":M,"dropped":D}: the connections accepted,
  * the requests answered and the requests dropped before it. The first line on stdout is
@@ -39,7 +41,7 @@
 #define KEY_A "demo-key-A-0123456789abcdef0123456789"
 #define SERIAL_A "KEY-2026-A"
 
-enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED };
+enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED, MODE_MUTE };
 
 static int mode = MODE_CLOSE;
 static atomic_long connections, answered, dropped;
@@ -120,6 +122,13 @@ static void *serve(void *arg)
             atomic_fetch_add(&dropped, 1);
             break;
         }
+        if (mode == MODE_MUTE && strncmp(buf, "POST /v3/ai/order-routing ", 26) == 0) {
+            atomic_fetch_add(&dropped, 1);
+            /* no answer and no end: the connection lasts until the client gives up on it */
+            while (recv(fd, buf, cap, 0) > 0)
+                ;
+            break;
+        }
         size_t head = (size_t)(end + 4 - buf), clen = 0;
         for (char *l = strstr(buf, "\r\n"); l && l < end; l = strstr(l + 2, "\r\n"))
             if (strncasecmp(l + 2, "Content-Length:", 15) == 0) clen = strtoul(l + 17, NULL, 10);
@@ -190,6 +199,7 @@ int main(int argc, char **argv)
             mode = strcmp(m, "silent") == 0    ? MODE_SILENT
                    : strcmp(m, "drop") == 0    ? MODE_DROP
                    : strcmp(m, "chunked") == 0 ? MODE_CHUNKED
+                   : strcmp(m, "mute") == 0    ? MODE_MUTE
                                                : MODE_CLOSE;
         }
     }
