@@ -230,6 +230,7 @@ int client_prepare(exchange *ex)
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+        if (ex->cainfo) curl_easy_setopt(c, CURLOPT_CAINFO, ex->cainfo);
         /* Without a proxy in the environment, libcurl would still look up its proxy and
          * no_proxy variables (eight scans of environ) on every transfer; saying "none" once
          * gives the same connections. With one, libcurl keeps deciding per URL. */

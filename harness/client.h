@@ -61,6 +61,7 @@ typedef struct exchange {
     /* the exchange's time limit in ms, connecting included (0: CLIENT_TIMEOUT_MS); a
      * setting of the slot, kept when the exchange is set up again */
     int64_t timeout_ms;
+    const char *cainfo; /* PEM CA bundle for https (borrowed; NULL: the system's), kept too */
     CURL *easy; /* owned, kept across requests until client_exchange_clear */
     /* url parsed for libcurl (owned, kept with easy), or NULL; cu_url is the url it holds, ""
      * when it holds none (a url it refuses goes to libcurl as text, to fail as before) */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -68,6 +69,8 @@ static void usage(FILE *f)
         "  --max-requests N      stop after N records\n"
         "  --request-timeout D   time limit of one exchange, connecting included (default\n"
         "                        60s); past it the request fails with 'Timeout was reached'\n"
+        "  --cacert FILE         PEM CA certificates to trust for an https target (default:\n"
+        "                        the system's)\n"
         "  --http-client C       wire | curl: how replayed requests are sent (default wire:\n"
         "                        the harness frames HTTP/1.1 on connections libcurl opens;\n"
         "                        curl: every request a full libcurl transfer)\n"
@@ -290,6 +293,10 @@ static int parse_args(int argc, char **argv, args *a)
             if (parse_duration_ms(val, &a->so.request_timeout_ms) != 0 ||
                 a->so.request_timeout_ms < 1 || a->so.request_timeout_ms > 3600000)
                 BAD("a duration from 1ms to 1h, such as 5s");
+        } else if (strcmp(o, "--cacert") == 0) {
+            NEED();
+            if (access(val, R_OK) != 0) BAD("a readable PEM file");
+            a->so.cacert = val;
         } else if (strcmp(o, "--http-client") == 0) {
             NEED();
             if (strcmp(val, "wire") == 0)

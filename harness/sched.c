@@ -183,7 +183,9 @@ static int flow_send(sched *s, flow *f, const char *ep, const char *method, cons
         char tok[CREDS_TOKEN_MAX];
         exchange *tex = &s->tex;
         int fetched = 0;
-        tex->timeout_ms = s->o->request_timeout_ms; /* cleared with tex after each fetch */
+        /* cleared with tex after each fetch */
+        tex->timeout_ms = s->o->request_timeout_ms;
+        tex->cainfo = s->o->cacert;
         int tr = creds_token(s->cr, f->m, tok, sizeof tok, tex, &fetched);
         if (fetched) account_token_exchange(s, f, tex);
         if (tr != 0) {
@@ -699,8 +701,10 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
     int wire = o->http_client == SCHED_HTTP_WIRE && !client_proxy_in_env() &&
                wire_host(o->base_url, (char[300]){0}, 300) == 0;
     long maxconn = wire ? 2L * s.nflows + 16 : (long)s.nflows;
-    for (int i = 0; i < s.nflows; i++)
+    for (int i = 0; i < s.nflows; i++) {
         s.flows[i].ex.timeout_ms = o->request_timeout_ms;
+        s.flows[i].ex.cainfo = o->cacert;
+    }
     if (wire) {
         s.wown = calloc((size_t)s.nflows, sizeof *s.wown);
         s.wready = calloc((size_t)s.nflows, sizeof *s.wready);

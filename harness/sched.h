@@ -38,6 +38,7 @@ typedef struct sched_opts {
     int strict;            /* stop at the first bad line */
     int http_client;       /* SCHED_HTTP_WIRE (default) or SCHED_HTTP_CURL */
     int64_t request_timeout_ms; /* one exchange, connecting included; 0: CLIENT_TIMEOUT_MS */
+    const char *cacert;         /* PEM CA bundle for an https target, or NULL */
     FILE *dump;            /* per-record outcomes as JSONL, or NULL */
     /* set (from a signal handler) to end the run at once: flows in flight are dropped and
      * res->interrupted says so; may be NULL */

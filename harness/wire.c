@@ -490,6 +490,7 @@ static int conn_open(wire_conn *c)
     c->out_off = 0;
     /* connecting counts against the exchange's limit, as in a libcurl transfer */
     curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, client_timeout_ms(c->ex));
+    if (c->ex->cainfo) curl_easy_setopt(c->easy, CURLOPT_CAINFO, c->ex->cainfo);
     if (curl_multi_add_handle(c->multi, c->easy) != CURLM_OK)
         return conn_fail(c, CURLE_FAILED_INIT);
     c->state = WIRE_CONNECTING;

@@ -478,6 +478,52 @@ START_TEST(a_mute_server_times_out_every_request)
 }
 END_TEST
 
+/* https on both HTTP clients (the wire's reads go through libcurl's TLS, which can hold
+ * bytes poll() does not see): wxai-raw makes a certificate of its own, and with --cacert
+ * naming it every record is answered, kept-alive or on a new connection each time;
+ * without it every exchange fails on the certificate before anything is sent. */
+START_TEST(https_targets_answer_with_their_ca_and_fail_without)
+{
+    const char *ca = tmp("raw-ca.pem");
+    static const char *const modes[] = {"chunked+tls", "close+tls"};
+    static const char *const clients[] = {"wire", "curl"};
+    setenv("WXAI_RAW_CA", ca, 1);
+    for (int i = 0; i < 3; i++) {
+        int trusted = i < 2;
+        for (int c = 0; c < 2; c++) {
+            mock_proc m;
+            mock_start_double(WXAI_RAW_BIN, modes[i % 2], &m);
+            ck_assert_msg(strncmp(m.url, "https://", 8) == 0, "%s", m.url);
+            /* untrusted: the list ends before --cacert */
+            const char *args[] = {
+                "run",      "--traffic", coffee_traffic(5), "--target", m.url,
+                "--report", tmp("rep"),  "--policy",        "direct",   "--concurrency",
+                "1",        "--quiet",   "--http-client",   clients[c], trusted ? "--cacert" : NULL,
+                ca,         NULL};
+            int code = harness(args);
+            ck_assert_int_eq(mock_stop(&m), 0);
+            cJSON *rep = report(tmp("rep"));
+            const cJSON *tot = cJSON_GetObjectItem(rep, "totals");
+            const cJSON *codes = cJSON_GetObjectItem(tot, "status_codes");
+            if (trusted) {
+                ck_assert_msg(code == 0, "%s/%s: exit %d", modes[i], clients[c], code);
+                only_failing(rep, NULL, 0);
+                ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
+                ck_assert_int_eq(cJSON_GetObjectItem(codes, "200")->valueint, 6);
+            } else {
+                const cJSON *err = cJSON_GetArrayItem(cJSON_GetObjectItem(tot, "errors"), 0);
+                ck_assert_int_eq(code, 1); /* the records expected a 200 */
+                ck_assert_ptr_null(cJSON_GetObjectItem(codes, "200"));
+                ck_assert_str_eq(json_string(err, "error"),
+                                 "SSL peer certificate or SSH remote key was not OK");
+            }
+            cJSON_Delete(rep);
+        }
+    }
+    unsetenv("WXAI_RAW_CA");
+}
+END_TEST
+
 START_TEST(bad_lines_are_reported_and_strict_stops)
 {
     const char *path = tmp("bad.jsonl");
@@ -552,6 +598,7 @@ static Suite *suite(void)
     tcase_add_test(t, the_curl_client_still_passes_the_picky_double);
     tcase_add_test(t, answers_closed_silently_or_chunked_all_arrive);
     tcase_add_test(t, a_mute_server_times_out_every_request);
+    tcase_add_test(t, https_targets_answer_with_their_ca_and_fail_without);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);
     suite_add_tcase(s, t);

@@ -3,7 +3,7 @@
  * does not: the same valid, signed "ready" answer as wxai-broken's ok mode, framed as
  * the mode says.
  *
- *   wxai-raw --mode close|silent|drop|chunked|mute
+ *   wxai-raw --mode close|silent|drop|chunked|mute[+tls]
  *
  *   close    "Connection: close" on every answer, then the connection is closed
  *   silent   the connection is closed after every answer without a word, so a client
@@ -16,6 +16,9 @@
  *            extension) and a trailer
  *   mute     answers the token request, reads each order and never answers it, keeping
  *            the connection open until the client closes it
+ *   +tls     serves https instead, with a self-signed certificate for 127.0.0.1 made at
+ *            start and written (PEM) to the file $WXAI_RAW_CA names, for the client's
+ *            CA bundle
  *
  * GET /stats answers {"connections":N,"answered":M,"dropped":D}: the connections accepted,
  * the requests answered and the requests dropped before it. The first line on stdout is
@@ -35,6 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "ident.h"
 #include "sign.h"
 
@@ -45,6 +52,19 @@ enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED, MODE_MUTE };
 
 static int mode = MODE_CLOSE;
 static atomic_long connections, answered, dropped;
+static SSL_CTX *tls; /* +tls: every connection is TLS */
+
+typedef struct conn {
+    int fd;
+    SSL *ssl; /* NULL: plain */
+} conn;
+
+static ssize_t conn_recv(conn *c, char *buf, size_t n)
+{
+    if (!c->ssl) return recv(c->fd, buf, n, 0);
+    int r = SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+    return r > 0 ? r : -1;
+}
 
 static const char ready_body[] =
     "{\"intent_id\":\"int_7d2c9b1e4f3a\",\"status\":\"ready\",\"confidence\":0.97,"
@@ -55,10 +75,10 @@ static const char ready_body[] =
     "\"total_tokens\":24,\"modality\":\"text\"},\"cost\":{\"amount_micros\":72,\"currency\":"
     "\"CNY\"}}";
 
-static int write_all(int fd, const char *p, size_t n)
+static int write_all(conn *c, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = c->ssl ? SSL_write(c->ssl, p, (int)n) : send(c->fd, p, n, MSG_NOSIGNAL);
         if (w <= 0) return -1;
         p += w;
         n -= (size_t)w;
@@ -67,7 +87,7 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* One answer in the mode's framing. Returns 0, or -1 when the connection is to close. */
-static int answer(int fd, int status, const char *body, int sign)
+static int answer(conn *c, int status, const char *body, int sign)
 {
     char rid[IDENT_UUID_LEN], nonce[IDENT_NONCE_LEN], ts[24], sig[SIGN_B64_LEN];
     char hdrs[512] = "", head[1400], out[4096];
@@ -99,21 +119,29 @@ static int answer(int fd, int status, const char *body, int sign)
         o = (size_t)snprintf(out, sizeof out, "%sContent-Length: %zu\r\n\r\n%s", head, len, body);
     }
     (void)n;
-    if (o >= sizeof out || write_all(fd, out, o) != 0) return -1;
+    if (o >= sizeof out || write_all(c, out, o) != 0) return -1;
     return mode == MODE_CHUNKED || mode == MODE_DROP ? 0 : -1;
 }
 
 /* Serves one connection: reads each request head and its Content-Length body, answers. */
 static void *serve(void *arg)
 {
-    int fd = (int)(intptr_t)arg;
+    conn cn = {.fd = (int)(intptr_t)arg}, *c = &cn;
     char buf[65536 + 1]; /* NUL after what was read, for strstr */
     size_t have = 0, cap = sizeof buf - 1;
+    if (tls) {
+        c->ssl = SSL_new(tls);
+        if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1 || SSL_accept(c->ssl) != 1) {
+            SSL_free(c->ssl); /* a client that refused the certificate */
+            close(c->fd);
+            return NULL;
+        }
+    }
     for (int n = 0;; n++) {
         char *end = NULL;
         while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
             if (have == cap) goto out;
-            ssize_t r = recv(fd, buf + have, cap - have, 0);
+            ssize_t r = conn_recv(c, buf + have, cap - have);
             if (r <= 0) goto out;
             have += (size_t)r;
             buf[have] = '\0';
@@ -125,7 +153,7 @@ static void *serve(void *arg)
         if (mode == MODE_MUTE && strncmp(buf, "POST /v3/ai/order-routing ", 26) == 0) {
             atomic_fetch_add(&dropped, 1);
             /* no answer and no end: the connection lasts until the client gives up on it */
-            while (recv(fd, buf, cap, 0) > 0)
+            while (conn_recv(c, buf, cap) > 0)
                 ;
             break;
         }
@@ -134,7 +162,7 @@ static void *serve(void *arg)
             if (strncasecmp(l + 2, "Content-Length:", 15) == 0) clen = strtoul(l + 17, NULL, 10);
         if (clen > cap - head) goto out;
         while (have < head + clen) {
-            ssize_t r = recv(fd, buf + have, cap - have, 0);
+            ssize_t r = conn_recv(c, buf + have, cap - have);
             if (r <= 0) goto out;
             have += (size_t)r;
             buf[have] = '\0';
@@ -142,18 +170,18 @@ static void *serve(void *arg)
         char stats[128];
         int rc;
         if (strncmp(buf, "POST /v3/oauth2/token ", 22) == 0) {
-            rc = answer(fd, 200,
+            rc = answer(c, 200,
                         "{\"access_token\":\"tok-raw\",\"token_type\":\"Bearer\",\"expires_in\":"
                         "7200,\"scope\":\"ai_payment_intelligence\"}",
                         0);
         } else if (strncmp(buf, "POST /v3/ai/order-routing ", 26) == 0) {
-            rc = answer(fd, 200, ready_body, 1);
+            rc = answer(c, 200, ready_body, 1);
         } else if (strncmp(buf, "GET /stats ", 11) == 0) {
             snprintf(stats, sizeof stats, "{\"connections\":%ld,\"answered\":%ld,\"dropped\":%ld}",
                      atomic_load(&connections) - 1, atomic_load(&answered), atomic_load(&dropped));
-            rc = answer(fd, 200, stats, 0);
+            rc = answer(c, 200, stats, 0);
         } else {
-            rc = answer(fd, 404, "{\"code\":\"RESOURCE_NOT_EXISTS\",\"message\":\"no route\"}", 0);
+            rc = answer(c, 404, "{\"code\":\"RESOURCE_NOT_EXISTS\",\"message\":\"no route\"}", 0);
         }
         atomic_fetch_add(&answered, 1);
         if (rc != 0) break;
@@ -167,11 +195,62 @@ out:
      * with a reset, which reaches the client at some point in its next exchange or
      * never, and a test of what a client does with a closed connection would depend
      * on when. */
-    shutdown(fd, SHUT_WR);
-    while (recv(fd, buf, sizeof buf - 1, 0) > 0)
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+    } else {
+        shutdown(c->fd, SHUT_WR);
+    }
+    while (conn_recv(c, buf, sizeof buf - 1) > 0)
         ;
-    close(fd);
+    SSL_free(c->ssl);
+    close(c->fd);
     return NULL;
+}
+
+/* A self-signed certificate for 127.0.0.1 (a CA of its own, so a client can trust it
+ * with its CA bundle), written as PEM to ca_path; the server context that presents it. */
+static SSL_CTX *tls_setup(const char *ca_path)
+{
+    SSL_CTX *ctx = NULL;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    FILE *f = NULL;
+    if (!key || !x) goto out;
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
+                               0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    static const struct {
+        int nid;
+        const char *value;
+    } exts[] = {{NID_basic_constraints, "critical,CA:TRUE"},
+                {NID_subject_alt_name, "IP:127.0.0.1"}};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, exts[i].nid, exts[i].value);
+        if (!e || !X509_add_ext(x, e, -1)) goto out;
+        X509_EXTENSION_free(e);
+    }
+    if (!X509_sign(x, key, EVP_sha256()) || !(f = fopen(ca_path, "w")) || !PEM_write_X509(f, x) ||
+        fclose(f) != 0)
+        goto out;
+    f = NULL;
+    ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx && (SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)) {
+        SSL_CTX_free(ctx);
+        ctx = NULL;
+    }
+out:
+    if (f) fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return ctx;
 }
 
 static void *accept_loop(void *arg)
@@ -196,13 +275,25 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
             const char *m = argv[++i];
-            mode = strcmp(m, "silent") == 0    ? MODE_SILENT
-                   : strcmp(m, "drop") == 0    ? MODE_DROP
-                   : strcmp(m, "chunked") == 0 ? MODE_CHUNKED
-                   : strcmp(m, "mute") == 0    ? MODE_MUTE
-                                               : MODE_CLOSE;
+            const char *plus = strstr(m, "+tls");
+            if (plus) {
+                const char *ca = getenv("WXAI_RAW_CA");
+                if (!ca || !(tls = tls_setup(ca))) {
+                    fprintf(stderr, "wxai-raw: +tls needs WXAI_RAW_CA, a file to write\n");
+                    return 1;
+                }
+            }
+            size_t ml = plus ? (size_t)(plus - m) : strlen(m);
+#define MODE_IS(name) (ml == sizeof name - 1 && memcmp(m, name, ml) == 0)
+            mode = MODE_IS("silent")    ? MODE_SILENT
+                   : MODE_IS("drop")    ? MODE_DROP
+                   : MODE_IS("chunked") ? MODE_CHUNKED
+                   : MODE_IS("mute")    ? MODE_MUTE
+                                        : MODE_CLOSE;
+#undef MODE_IS
         }
     }
+    signal(SIGPIPE, SIG_IGN); /* SSL_write to a client that left */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -217,7 +308,8 @@ int main(int argc, char **argv)
     pthread_t t;
     if (pthread_create(&t, NULL, accept_loop, (void *)(intptr_t)ls) != 0) return 1;
     int port = ntohs(a.sin_port);
-    printf("{\"event\":\"listening\",\"url\":\"http://127.0.0.1:%d\",\"port\":%d}\n", port, port);
+    printf("{\"event\":\"listening\",\"url\":\"%s://127.0.0.1:%d\",\"port\":%d}\n",
+           tls ? "https" : "http", port, port);
     fflush(stdout);
     int sig;
     sigwait(&set, &sig);
