@@ -660,6 +660,126 @@ static int64_t intended_of(sched *s, int64_t start_us, int64_t now)
     return start_us + (int64_t)((double)rel * 1000.0 / speed);
 }
 
+/* The run's allocations, the multi handle and, on the wire, each slot's connection.
+ * Returns 0, or -1 after saying why on stderr; sched_close frees what was made. */
+static int sched_open(sched *s)
+{
+    const sched_opts *o = s->o;
+    s->flows = calloc((size_t)s->nflows, sizeof *s->flows);
+    s->multi = curl_multi_init();
+    /* a connection per slot at most, and room for sockets on their way out */
+    s->cappfd = 2 * s->nflows + 16;
+    s->pfd = calloc((size_t)(s->cappfd + s->nflows), sizeof *s->pfd);
+    s->ready = calloc((size_t)s->cappfd, sizeof *s->ready);
+    s->curl_due_us = -1;
+    if (!s->flows || !s->multi || !s->pfd || !s->ready ||
+        policy_cache_new(s->po->kind == POLICY_HYBRID ? s->po->cache_size : 0, &s->cache) != 0)
+        goto oom;
+    /* On the wire each slot may hold a connection of its own besides a libcurl transfer
+     * (a request too long for the wire): neither may wait for the other, and libcurl must
+     * not close a CONNECT_ONLY connection to make room in its cache between its connect
+     * and the first send. */
+    int wire = o->http_client == SCHED_HTTP_WIRE && !client_proxy_in_env() &&
+               wire_host(o->base_url, (char[300]){0}, 300) == 0;
+    long maxconn = wire ? 2L * s->nflows + 16 : (long)s->nflows;
+    for (int i = 0; i < s->nflows; i++) {
+        s->flows[i].ex.timeout_ms = o->request_timeout_ms;
+        s->flows[i].ex.cainfo = o->cacert;
+    }
+    if (wire) {
+        s->wown = calloc((size_t)s->nflows, sizeof *s->wown);
+        s->wready = calloc((size_t)s->nflows, sizeof *s->wready);
+        s->wrev = calloc((size_t)s->nflows, sizeof *s->wrev);
+        if (!s->wown || !s->wready || !s->wrev) goto oom;
+        for (int i = 0; i < s->nflows; i++) {
+            flow *f = &s->flows[i];
+            if (wire_conn_init(&f->wc, s->multi, o->base_url) != 0) goto oom;
+            curl_easy_setopt(f->wc.easy, CURLOPT_PRIVATE, &f->ex);
+        }
+    }
+    curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn);
+    curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, maxconn);
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+    return 0;
+oom:
+    fprintf(stderr, "wxai-harness: out of memory\n");
+    return -1;
+}
+
+static void sched_close(sched *s)
+{
+    for (int i = 0; s->flows && i < s->nflows; i++) {
+        if (s->flows[i].in_flight && !s->flows[i].on_wire)
+            curl_multi_remove_handle(s->multi, s->flows[i].ex.easy);
+        wire_conn_free(&s->flows[i].wc);
+        traffic_record_clear(&s->flows[i].rec);
+        client_exchange_clear(&s->flows[i].ex);
+    }
+    traffic_record_clear(&s->pending);
+    client_exchange_clear(&s->tex);
+    free(s->flows);
+    if (s->multi) curl_multi_cleanup(s->multi);
+    free(s->pfd);
+    free(s->ready);
+    free(s->wown);
+    free(s->wready);
+    free(s->wrev);
+    policy_cache_free(s->cache);
+    traffic_close(s->t);
+}
+
+/* Wire exchanges past their deadline (or failed while being sent) end, and retries whose
+ * time has come go out; *next_wake comes down to the earliest of what still waits. */
+static void run_due(sched *s, int64_t now, int64_t *next_wake)
+{
+    for (int i = 0; i < s->nflows; i++) {
+        flow *f = &s->flows[i];
+        if (f->on_wire) {
+            /* the exchange's time limit: no libcurl transfer enforces it here */
+            if (f->wire_ended || f->wc.deadline_us <= now) {
+                if (!f->wire_ended) wire_conn_timeout(&f->wc);
+                f->wire_ended = 0;
+                flow_done(s, f, CURLE_OK);
+                s->finished = 1;
+            } else if (f->wc.deadline_us < *next_wake) {
+                *next_wake = f->wc.deadline_us;
+            }
+            continue;
+        }
+        if (!f->active || f->in_flight || !f->due_us) continue;
+        if (f->due_us <= now) {
+            int64_t due = f->due_us;
+            f->due_us = 0;
+            if (flow_resend(s, f, due) != 0) flow_finish(s, f);
+        } else if (f->due_us < *next_wake) {
+            *next_wake = f->due_us;
+        }
+    }
+}
+
+/* Start every record whose intended time has come, while a slot is free; *next_wake comes
+ * down to the next record's time. */
+static void start_due(sched *s, int64_t start_us, int64_t now, int64_t *next_wake)
+{
+    for (;;) {
+        read_pending(s);
+        if (!s->have_pending) break;
+        flow *f = free_slot(s);
+        if (!f) break;
+        int64_t intended = intended_of(s, start_us, now);
+        if (intended > now) {
+            if (intended < *next_wake) *next_wake = intended;
+            break;
+        }
+        s->have_pending = 0;
+        flow_start(s, f, &s->pending, intended);
+        now = clock_mono_us();
+    }
+}
+
 int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, creds *cr, stats *st,
               check_results *checks, sched_result *res)
 {
@@ -682,52 +802,7 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
         res->input_failed = 1;
         return -1;
     }
-    s.flows = calloc((size_t)s.nflows, sizeof *s.flows);
-    s.multi = curl_multi_init();
-    /* a connection per slot at most, and room for sockets on their way out */
-    s.cappfd = 2 * s.nflows + 16;
-    s.pfd = calloc((size_t)(s.cappfd + s.nflows), sizeof *s.pfd);
-    s.ready = calloc((size_t)s.cappfd, sizeof *s.ready);
-    s.curl_due_us = -1;
-    if (!s.flows || !s.multi || !s.pfd || !s.ready ||
-        policy_cache_new(po->kind == POLICY_HYBRID ? po->cache_size : 0, &s.cache) != 0) {
-        fprintf(stderr, "wxai-harness: out of memory\n");
-        goto out;
-    }
-    /* On the wire each slot may hold a connection of its own besides a libcurl transfer
-     * (a request too long for the wire): neither may wait for the other, and libcurl must
-     * not close a CONNECT_ONLY connection to make room in its cache between its connect
-     * and the first send. */
-    int wire = o->http_client == SCHED_HTTP_WIRE && !client_proxy_in_env() &&
-               wire_host(o->base_url, (char[300]){0}, 300) == 0;
-    long maxconn = wire ? 2L * s.nflows + 16 : (long)s.nflows;
-    for (int i = 0; i < s.nflows; i++) {
-        s.flows[i].ex.timeout_ms = o->request_timeout_ms;
-        s.flows[i].ex.cainfo = o->cacert;
-    }
-    if (wire) {
-        s.wown = calloc((size_t)s.nflows, sizeof *s.wown);
-        s.wready = calloc((size_t)s.nflows, sizeof *s.wready);
-        s.wrev = calloc((size_t)s.nflows, sizeof *s.wrev);
-        if (!s.wown || !s.wready || !s.wrev) {
-            fprintf(stderr, "wxai-harness: out of memory\n");
-            goto out;
-        }
-        for (int i = 0; i < s.nflows; i++) {
-            flow *f = &s.flows[i];
-            if (wire_conn_init(&f->wc, s.multi, o->base_url) != 0) {
-                fprintf(stderr, "wxai-harness: out of memory\n");
-                goto out;
-            }
-            curl_easy_setopt(f->wc.easy, CURLOPT_PRIVATE, &f->ex);
-        }
-    }
-    curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxconn);
-    curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS, maxconn);
-    curl_multi_setopt(s.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(s.multi, CURLMOPT_SOCKETDATA, &s);
-    curl_multi_setopt(s.multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(s.multi, CURLMOPT_TIMERDATA, &s);
+    if (sched_open(&s) != 0) goto out;
 
     int64_t start_us = clock_mono_us(), last_tick = start_us;
     res->started_us = start_us;
@@ -743,43 +818,8 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
         }
         if (o->duration_ms && now - start_us >= o->duration_ms * 1000) s.stop_reading = 1;
         int64_t next_wake = now + 50000;
-        for (int i = 0; i < s.nflows; i++) {
-            flow *f = &s.flows[i];
-            if (f->on_wire) {
-                /* libcurl's transfer timeout, which no libcurl transfer enforces here */
-                if (f->wire_ended || f->wc.deadline_us <= now) {
-                    if (!f->wire_ended) wire_conn_timeout(&f->wc);
-                    f->wire_ended = 0;
-                    flow_done(&s, f, CURLE_OK);
-                    s.finished = 1;
-                } else if (f->wc.deadline_us < next_wake) {
-                    next_wake = f->wc.deadline_us;
-                }
-                continue;
-            }
-            if (!f->active || f->in_flight || !f->due_us) continue;
-            if (f->due_us <= now) {
-                int64_t due = f->due_us;
-                f->due_us = 0;
-                if (flow_resend(&s, f, due) != 0) flow_finish(&s, f);
-            } else if (f->due_us < next_wake) {
-                next_wake = f->due_us;
-            }
-        }
-        for (;;) {
-            read_pending(&s);
-            if (!s.have_pending) break;
-            flow *f = free_slot(&s);
-            if (!f) break;
-            int64_t intended = intended_of(&s, start_us, now);
-            if (intended > now) {
-                if (intended < next_wake) next_wake = intended;
-                break;
-            }
-            s.have_pending = 0;
-            flow_start(&s, f, &s.pending, intended);
-            now = clock_mono_us();
-        }
+        run_due(&s, now, &next_wake);
+        start_due(&s, start_us, now, &next_wake);
         if (s.stop_reading && !s.have_pending && s.active == 0) break;
         if (s.stop_reading && s.have_pending) {
             traffic_record_clear(&s.pending);
@@ -815,23 +855,6 @@ int sched_run(const sched_opts *o, const policy_opts *po, const scenario *sc, cr
         st->exchanges > 0 && st->status[0] == st->exchanges && res->unreachable_exchanges > 0;
     rc = 0;
 out:
-    for (int i = 0; s.flows && i < s.nflows; i++) {
-        if (s.flows[i].in_flight && !s.flows[i].on_wire)
-            curl_multi_remove_handle(s.multi, s.flows[i].ex.easy);
-        wire_conn_free(&s.flows[i].wc);
-        traffic_record_clear(&s.flows[i].rec);
-        client_exchange_clear(&s.flows[i].ex);
-    }
-    traffic_record_clear(&s.pending);
-    client_exchange_clear(&s.tex);
-    free(s.flows);
-    if (s.multi) curl_multi_cleanup(s.multi);
-    free(s.pfd);
-    free(s.ready);
-    free(s.wown);
-    free(s.wready);
-    free(s.wrev);
-    policy_cache_free(s.cache);
-    traffic_close(s.t);
+    sched_close(&s);
     return rc;
 }
