@@ -24,16 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <civetweb.h>
 
+#include "dsign.h"
 #include "ident.h"
 #include "sign.h"
-
-#define KEY_A "demo-key-A-0123456789abcdef0123456789"
-#define SERIAL_A "KEY-2026-A"
 
 enum { MODE_OK, MODE_NOSIGN, MODE_BADSCHEMA, MODE_STALL, MODE_PICKY };
 
@@ -51,18 +48,10 @@ static const char ready_body[] =
 
 static void send(struct mg_connection *c, int status, const char *body, int sign)
 {
-    char rid[IDENT_UUID_LEN], nonce[IDENT_NONCE_LEN], ts[24], sig[SIGN_B64_LEN], hdrs[512] = "";
+    char rid[IDENT_UUID_LEN], hdrs[512] = "";
     size_t len = strlen(body);
     ident_uuid(rid, sizeof rid);
-    if (sign && mode != MODE_NOSIGN) {
-        snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-        ident_nonce(nonce, sizeof nonce);
-        sign_response(KEY_A, strlen(KEY_A), ts, nonce, body, len, sig, sizeof sig);
-        snprintf(hdrs, sizeof hdrs,
-                 "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\nWechatpay-Serial: %s\r\n"
-                 "Wechatpay-Signature: %s\r\n",
-                 ts, nonce, SERIAL_A, sig);
-    }
+    if (sign && mode != MODE_NOSIGN) dsign_headers(body, len, hdrs, sizeof hdrs);
     mg_printf(c,
               "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
               "Content-Length: %zu\r\nRequest-ID: %s\r\nx-request-id: %s\r\n%s\r\n",
@@ -108,10 +97,10 @@ static const char *request_defect(struct mg_connection *c, const struct mg_reque
     if (!ct || strcmp(ct, "application/json; charset=utf-8") != 0) return "a wrong Content-Type";
     if (!len || ri->content_length != (long long)len || !strstr(body, "\"text\""))
         return "not the order's body";
-    if (!ts || !nonce || !serial || !given || strcmp(serial, SERIAL_A) != 0)
+    if (!ts || !nonce || !serial || !given || strcmp(serial, DSIGN_SERIAL_A) != 0)
         return "signature headers missing";
-    if (sign_request(KEY_A, strlen(KEY_A), "POST", ri->local_uri, ts, nonce, body, len, sig,
-                     sizeof sig) != 0 ||
+    if (sign_request(DSIGN_KEY_A, strlen(DSIGN_KEY_A), "POST", ri->local_uri, ts, nonce, body, len,
+                     sig, sizeof sig) != 0 ||
         !sign_equal(sig, given))
         return "a signature that is not over this body";
     return NULL;

@@ -35,18 +35,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "dsign.h"
 #include "ident.h"
-#include "sign.h"
-
-#define KEY_A "demo-key-A-0123456789abcdef0123456789"
-#define SERIAL_A "KEY-2026-A"
 
 enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED, MODE_MUTE };
 
@@ -89,19 +85,11 @@ static int write_all(conn *c, const char *p, size_t n)
 /* One answer in the mode's framing. Returns 0, or -1 when the connection is to close. */
 static int answer(conn *c, int status, const char *body, int sign)
 {
-    char rid[IDENT_UUID_LEN], nonce[IDENT_NONCE_LEN], ts[24], sig[SIGN_B64_LEN];
+    char rid[IDENT_UUID_LEN];
     char hdrs[512] = "", head[1400], out[4096];
     size_t len = strlen(body);
     ident_uuid(rid, sizeof rid);
-    if (sign) {
-        snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-        ident_nonce(nonce, sizeof nonce);
-        sign_response(KEY_A, strlen(KEY_A), ts, nonce, body, len, sig, sizeof sig);
-        snprintf(hdrs, sizeof hdrs,
-                 "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\nWechatpay-Serial: %s\r\n"
-                 "Wechatpay-Signature: %s\r\n",
-                 ts, nonce, SERIAL_A, sig);
-    }
+    if (sign) dsign_headers(body, len, hdrs, sizeof hdrs);
     int n = snprintf(head, sizeof head,
                      "%sHTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                      "Request-ID: %s\r\nx-request-id: %s\r\n%s%s",
