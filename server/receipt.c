@@ -142,8 +142,12 @@ int receipt_read(const cJSON *atts, const directory *dir, receipt_info *out, cha
             if (!out->order) out->order = r->order;
         }
         if (vn) {
-            out->transcribed++;
-            if (!out->transcript) out->transcript = vn->text;
+            /* the same clip twice says it once */
+            size_t k = 0;
+            while (k < out->transcribed && out->transcripts[k] != vn->text)
+                k++;
+            if (k == out->transcribed && k < RECEIPT_MAX_ATTACHMENTS)
+                out->transcripts[out->transcribed++] = vn->text;
         }
         if (!out->modality || !strcmp(kinds[i]->type, "image")) out->modality = kinds[i]->type;
         out->tokens += RECEIPT_BASE_TOKENS + (int64_t)((got + 1023) / 1024);

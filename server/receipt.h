@@ -28,8 +28,9 @@ typedef struct receipt_info {
     size_t decoded_bytes;         /* total */
     const directory_order *order; /* the first recognised receipt's order, or NULL */
     size_t recognised;            /* attachments that matched a known receipt */
-    const char *transcript;       /* the first recognised voice note's text (borrowed), or NULL */
-    size_t transcribed;           /* audio attachments that matched a known voice note */
+    /* the texts of the recognised voice notes, in attachment order, each once (borrowed) */
+    const char *transcripts[RECEIPT_MAX_ATTACHMENTS];
+    size_t transcribed;
 } receipt_info;
 
 /* Check and read attachments (the request's "attachments" array, non-empty). On error

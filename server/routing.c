@@ -62,8 +62,8 @@ static void merge_append(request *r, size_t *chars, size_t budget, const char *p
     r->merged[r->len] = '\0';
 }
 
-/* Recognised attachments are read as words: the text, then what a voice note says, then the
- * order number a receipt shows, so the model resolves them like an order it is told about.
+/* Recognised attachments are read as words: the text, then what each voice note says (in
+ * the order they were attached), then the order number a receipt shows, so the model resolves them like an order it is told about.
  * The reading stays within the text cap because a clarification stores it as its text and
  * checks it again. Unreadable attachments cap the confidence. */
 static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, request *r)
@@ -76,10 +76,11 @@ static int read_attachments(http_req *req, const cJSON *body, const cJSON *att, 
     r->attachment_tokens = ri.tokens;
     r->nattachments = ri.count;
     size_t chars = 0, budget = TEXT_MAX_CHARS - (ri.order ? 1 + strlen(ri.order->out_trade_no) : 0);
-    if (!ri.order && !ri.transcript) r->confidence_cap = r->text ? 0.6 : 0.3;
+    if (!ri.order && !ri.transcribed) r->confidence_cap = r->text ? 0.6 : 0.3;
     r->len = 0;
     if (r->text) merge_append(r, &chars, budget, r->text);
-    if (ri.transcript) merge_append(r, &chars, budget, ri.transcript);
+    for (size_t i = 0; i < ri.transcribed; i++)
+        merge_append(r, &chars, budget, ri.transcripts[i]);
     if (ri.order) {
         /* a photo alone: whoever paid the bill shares it, anyone else pays it back */
         const char *me = json_string(cJSON_GetObjectItemCaseSensitive(body, "payer"), "openid");

@@ -323,6 +323,41 @@ START_TEST(voice_note_transcribed)
 }
 END_TEST
 
+/* Two known clips: both are heard, in the order they were attached (the same clip twice
+ * says it once), so the second's "with Alice paying a 10% tip" shapes the first's split. */
+START_TEST(voice_notes_are_all_heard_in_order)
+{
+    e2e_resp r;
+    char *split = b64_file("fixtures/voice/split-dinner.wav");
+    char *tip = b64_file("fixtures/voice/alice-pays-tip.wav");
+    size_t cap = strlen(split) * 2 + strlen(tip) + 1024;
+    char *body = malloc(cap);
+    snprintf(body, cap,
+             "{\"payer\":{\"openid\":\"o_carol\"},\"context\":{\"reference_time\":"
+             "\"2026-12-04T20:00:00+08:00\"},\"attachments\":["
+             "{\"type\":\"audio\",\"mime_type\":\"audio/wav\",\"data\":\"%s\"},"
+             "{\"type\":\"audio\",\"mime_type\":\"audio/wav\",\"data\":\"%s\"},"
+             "{\"type\":\"audio\",\"mime_type\":\"audio/wav\",\"data\":\"%s\"}]}",
+             split, tip, split);
+    post(body, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    const cJSON *intent = cJSON_GetObjectItem(r.json, "intent");
+    ck_assert_str_eq(json_string(intent, "type"), "split_bill");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(intent, "source_order"), "out_trade_no"),
+                     "DIN-20261203-0042");
+    const cJSON *t = cJSON_GetObjectItem(intent, "tip");
+    ck_assert_msg(t != NULL, "no tip: %s", r.body);
+    ck_assert_int_eq(cJSON_GetObjectItem(t, "rate_bp")->valueint, 1000);
+    ck_assert_int_eq(total_of(t), 3600);
+    ck_assert_str_eq(json_string(t, "paid_by"), "o_alice");
+    ck_assert_int_eq(total_of(intent), 39600);
+    e2e_resp_free(&r);
+    free(body);
+    free(split);
+    free(tip);
+}
+END_TEST
+
 START_TEST(attachment_validation)
 {
     char *png = b64_file("fixtures/receipts/taxi-didi.png");
@@ -406,6 +441,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unknown_image_low_confidence);
     tcase_add_test(tc, audio_note);
     tcase_add_test(tc, voice_note_transcribed);
+    tcase_add_test(tc, voice_notes_are_all_heard_in_order);
     tcase_add_test(tc, attachment_validation);
     tcase_add_test(tc, size_caps);
     suite_add_tcase(s, tc);
