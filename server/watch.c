@@ -73,12 +73,16 @@ int watch_reload(server *s, const char *path)
     }
     if (rc != 0) metrics_reload(server_metrics(s), 0);
     pthread_mutex_lock(&out_lock);
+    /* the stream's own lock too: server.c prints its events from CivetWeb's threads with
+     * one printf each, which must not land inside this line */
+    flockfile(stdout);
     for (size_t i = 0; i < d.n; i++)
         fprintf(stderr, "%s\n", d.msgs[i]);
     printf("{\"event\":\"%s\",\"scenario\":", rc == 0 ? "reloaded" : "reload_refused");
     print_json_string(path);
     printf(",\"errors\":%zu}\n", diag_count(&d));
     fflush(stdout);
+    funlockfile(stdout);
     pthread_mutex_unlock(&out_lock);
     diag_free(&d);
     return rc;
