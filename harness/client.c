@@ -218,6 +218,21 @@ long client_timeout_ms(const exchange *ex)
     return ex->timeout_ms > 0 ? (long)ex->timeout_ms : CLIENT_TIMEOUT_MS;
 }
 
+void client_easy_defaults(CURL *c, const char *cainfo)
+{
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    if (cainfo) curl_easy_setopt(c, CURLOPT_CAINFO, cainfo);
+    /* Without a proxy in the environment, libcurl would still look up its proxy and
+     * no_proxy variables (eight scans of environ) on every transfer; saying "none" once
+     * gives the same connections. With one, libcurl keeps deciding per URL. */
+    if (!client_proxy_in_env()) {
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+    }
+}
+
 int client_prepare(exchange *ex)
 {
     static char expect_none[] = "Expect:";
@@ -227,17 +242,7 @@ int client_prepare(exchange *ex)
         if (!c) return -1;
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-        if (ex->cainfo) curl_easy_setopt(c, CURLOPT_CAINFO, ex->cainfo);
-        /* Without a proxy in the environment, libcurl would still look up its proxy and
-         * no_proxy variables (eight scans of environ) on every transfer; saying "none" once
-         * gives the same connections. With one, libcurl keeps deciding per URL. */
-        if (!client_proxy_in_env()) {
-            curl_easy_setopt(c, CURLOPT_PROXY, "");
-            curl_easy_setopt(c, CURLOPT_NOPROXY, "");
-        }
+        client_easy_defaults(c, ex->cainfo);
         ex->easy = c;
     }
     /* Everything below may differ from the handle's previous request, so it is set every

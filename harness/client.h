@@ -86,6 +86,10 @@ int client_add_header(exchange *ex, const char *name, const char *fmt, ...)
 /* Add a request header "name: " followed by value1 and value2 (may be NULL), without
  * formatting. Returns 0, or -1 when the table is full or the header too long. */
 int client_add_header_str(exchange *ex, const char *name, const char *value1, const char *value2);
+/* The options every easy handle of the harness is given once (no signals, TCP_NODELAY, the
+ * connect timeout, the CA bundle cainfo when not NULL, "no proxy" when the environment
+ * names none), so a transfer and a wire connection connect alike. */
+void client_easy_defaults(CURL *c, const char *cainfo);
 /* ex's time limit in ms: ex->timeout_ms, or CLIENT_TIMEOUT_MS when that is 0. */
 long client_timeout_ms(const exchange *ex);
 /* Make ex->easy ready to run (in a multi handle or with client_perform). Returns 0 or -1. */

@@ -442,15 +442,10 @@ int wire_conn_init(wire_conn *c, CURLM *multi, const char *base)
         wire_conn_free(c);
         return -1;
     }
-    CURL *e = c->easy;
-    /* the options client_prepare gives a transfer, so the connection is the same one */
-    curl_easy_setopt(e, CURLOPT_URL, base);
-    curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+    /* the CA bundle is the exchange's, set when a connection is opened for one */
+    client_easy_defaults(c->easy, NULL);
+    curl_easy_setopt(c->easy, CURLOPT_URL, base);
+    curl_easy_setopt(c->easy, CURLOPT_CONNECT_ONLY, 1L);
     return 0;
 }
 
