@@ -30,7 +30,7 @@ typedef struct receipt_info {
     size_t recognised;            /* attachments that matched a known receipt */
     /* the texts of the recognised voice notes, in attachment order, each once (borrowed) */
     const char *transcripts[RECEIPT_MAX_ATTACHMENTS];
-    size_t transcribed;
+    size_t transcribed; /* entries of transcripts */
 } receipt_info;
 
 /* Check and read attachments (the request's "attachments" array, non-empty). On error
