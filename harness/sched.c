@@ -29,6 +29,7 @@ typedef struct flow {
     int in_flight;
     int on_wire;    /* the exchange in flight went out on wc */
     int wire_ended; /* ... and failed before flow_send returned: finish it in the loop */
+    int curl_resent; /* the libcurl transfer in flight went out again (see take_done) */
     long primary_status;
     char outcome[20]; /* ready, fallback, pending_review, clarify, llm, cached, error, ... */
     char intent[24];
@@ -570,6 +571,19 @@ static void take_done(sched *s)
             continue;
         }
         curl_multi_remove_handle(s->multi, easy);
+        /* libcurl 7.88 sends a request again when a kept connection it reused gives no
+         * answer, but not when the send itself fails because the server closed that
+         * connection just then ("Failed sending data to the peer"): the same server
+         * keep-alive timeout, met a moment earlier. Nothing reached the server, so the
+         * request goes out once more, as wire.c does; libcurl connects afresh. */
+        long fresh = 1;
+        curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &fresh);
+        if (code == CURLE_SEND_ERROR && fresh == 0 && !f->curl_resent) {
+            f->curl_resent = 1;
+            client_response_clear(ex);
+            if (curl_multi_add_handle(s->multi, easy) == CURLM_OK) continue;
+        }
+        f->curl_resent = 0;
         flow_done(s, f, code);
         s->finished = 1;
     }

@@ -369,18 +369,17 @@ START_TEST(answers_closed_silently_or_chunked_all_arrive)
         const char *mode;
         long conns; /* the token's and the orders' */
         long dropped;
-        int clients; /* 2: both; 1: the wire only */
     } modes[] = {
-        {"close", 21, 0, 2},
-        {"silent", 21, 0, 2},
-        /* libcurl 7.88 loses a few of these ("Failed sending data to the peer") where it
-         * should send them again, so only the wire's resending is held to it */
-        {"drop", 21, 19, 1},
-        {"chunked", 2, 0, 2},
+        {"close", 21, 0},
+        {"silent", 21, 0},
+        /* libcurl 7.88 itself lost some of these, and of "silent" under load ("Failed
+         * sending data to the peer"); the scheduler sends them once more (take_done) */
+        {"drop", 21, 19},
+        {"chunked", 2, 0},
     };
     static const char *const clients[] = {"wire", "curl"};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        for (int c = 0; c < modes[i].clients; c++) {
+        for (int c = 0; c < 2; c++) {
             mock_proc m;
             mock_start_double(WXAI_RAW_BIN, modes[i].mode, &m);
             const char *args[] = {"run",      "--traffic",     coffee_traffic(20),
