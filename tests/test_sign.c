@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "base64.h"
 #include "check_main.h"
+#include "rng.h"
 #include "sign.h"
 
 #define KEY_A "demo-key-A-0123456789abcdef0123456789"
@@ -110,6 +114,60 @@ START_TEST(base64_round_trip_and_strictness)
 }
 END_TEST
 
+/* sign_parts gathers short parts before hashing and encodes by hand: compared with
+ * OpenSSL's one-shot HMAC and its encoder on parts of every size around the gathering
+ * buffer (256 bytes), keys of every size around a SHA-256 block, and random bytes. */
+START_TEST(parts_match_openssl_hmac)
+{
+    static unsigned char data[2048];
+    uint64_t st = 20261205;
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)rng_next(&st);
+    for (int round = 0; round < 3000; round++) {
+        size_t nparts = 1 + rng_next(&st) % 5, keylen = 1 + rng_next(&st) % 80;
+        const char *parts[5];
+        size_t lens[5], at = 0;
+        unsigned char msg[5 * 700], mac[32];
+        size_t mlen = 0;
+        for (size_t i = 0; i < nparts; i++) {
+            uint64_t r = rng_next(&st);
+            lens[i] = r % 4 == 0 ? 240 + r / 4 % 32 : r % 4 == 1 ? r / 4 % 700 : r / 4 % 40;
+            at = rng_next(&st) % (sizeof data - 700);
+            parts[i] = (const char *)data + at;
+            memcpy(msg + mlen, parts[i], lens[i]);
+            mlen += lens[i];
+            msg[mlen++] = '\n';
+        }
+        const unsigned char *key = data + rng_next(&st) % 1000;
+        char got[SIGN_B64_LEN], want[SIGN_B64_LEN];
+        unsigned maclen = 0;
+        ck_assert_int_eq(sign_parts(key, keylen, parts, lens, nparts, got, sizeof got), 0);
+        ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key, (int)keylen, msg, mlen, mac, &maclen));
+        EVP_EncodeBlock((unsigned char *)want, mac, (int)maclen);
+        ck_assert_msg(strcmp(got, want) == 0, "round %d: %s != %s", round, got, want);
+        ck_assert_int_eq(sign_equal(want, got), 1);
+        got[round % 44] ^= 1;
+        ck_assert_int_eq(sign_equal(want, got), 0);
+    }
+}
+END_TEST
+
+START_TEST(base64_matches_openssl_on_every_length)
+{
+    unsigned char in[100];
+    char got[160], want[160];
+    uint64_t st = 7;
+    for (size_t n = 0; n <= sizeof in; n++) {
+        for (size_t i = 0; i < n; i++)
+            in[i] = (unsigned char)rng_next(&st);
+        ck_assert_int_eq(base64_encode(in, n, got, base64_encoded_size(n)), 0);
+        EVP_EncodeBlock((unsigned char *)want, in, (int)n);
+        ck_assert_str_eq(got, want);
+        ck_assert_int_eq(base64_encode(in, n, got, base64_encoded_size(n) - 1), -1);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sign");
@@ -122,6 +180,8 @@ static Suite *suite(void)
     tcase_add_test(tc, equal_compares_whole_string);
     tcase_add_test(tc, small_buffer_refused);
     tcase_add_test(tc, base64_round_trip_and_strictness);
+    tcase_add_test(tc, parts_match_openssl_hmac);
+    tcase_add_test(tc, base64_matches_openssl_on_every_length);
     suite_add_tcase(s, tc);
     return s;
 }
