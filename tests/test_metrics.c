@@ -1,6 +1,7 @@
 /* metrics: counts by endpoint and status, cumulative latency buckets, token
  * and cost counters, and a reset that zeroes them. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,61 @@ START_TEST(counts_and_buckets)
 }
 END_TEST
 
+#define WRITERS 20
+#define PER_WRITER 1000
+
+static void *writer(void *arg)
+{
+    metrics *m = arg;
+    for (int i = 0; i < PER_WRITER; i++) {
+        metrics_sample s = {.endpoint = LABEL_ORDER_ROUTING,
+                            .status = i % 2 ? 200 : 429,
+                            .elapsed_ms = i % 2 ? 3 : 700,
+                            .input_tokens = 2,
+                            .output_tokens = 1,
+                            .cost_micros = 5};
+        metrics_observe(m, &s);
+    }
+    return NULL;
+}
+
+/* Twenty threads count at once: no addition may be lost, and a reset zeroes all of it. */
+START_TEST(threads_add_up)
+{
+    metrics *m = NULL;
+    pthread_t t[WRITERS];
+    ck_assert_int_eq(metrics_new(&m), 0);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < WRITERS; i++)
+            ck_assert_int_eq(pthread_create(&t[i], NULL, writer, m), 0);
+        for (int i = 0; i < WRITERS; i++)
+            pthread_join(t[i], NULL);
+        long half = WRITERS * PER_WRITER / 2;
+        ck_assert_uint_eq(metrics_requests(m, LABEL_ORDER_ROUTING, 200), half);
+        ck_assert_uint_eq(metrics_requests(m, LABEL_ORDER_ROUTING, 0), 2 * half);
+        char *text = render(m);
+        ck_assert_int_eq(
+            value(text, "wxai_requests_total{endpoint=\"order_routing\",status=\"429\"}"), half);
+        ck_assert_int_eq(value(text, "wxai_request_duration_seconds_bucket{endpoint=\"order_"
+                                     "routing\",le=\"0.005\"}"),
+                         half);
+        ck_assert_int_eq(value(text, "wxai_request_duration_seconds_count{endpoint=\"order_"
+                                     "routing\"}"),
+                         2 * half);
+        ck_assert_int_eq(
+            value(text, "wxai_tokens_total{endpoint=\"order_routing\",direction=\"input\"}"),
+            4 * half);
+        ck_assert_int_eq(
+            value(text, "wxai_cost_micros_total{endpoint=\"order_routing\",currency=\"CNY\"}"),
+            10 * half);
+        free(text);
+        metrics_reset(m); /* the second round starts from zero */
+        ck_assert_uint_eq(metrics_requests(m, LABEL_ORDER_ROUTING, 0), 0);
+    }
+    metrics_free(m);
+}
+END_TEST
+
 START_TEST(labels)
 {
     ck_assert_str_eq(label_name(label_of("/v3/ai/order-routing")), "order_routing");
@@ -118,6 +174,7 @@ static Suite *suite(void)
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("metrics");
     tcase_add_test(tc, counts_and_buckets);
+    tcase_add_test(tc, threads_add_up);
     tcase_add_test(tc, labels);
     suite_add_tcase(s, tc);
     return s;
