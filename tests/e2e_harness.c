@@ -421,6 +421,38 @@ START_TEST(answers_closed_silently_or_chunked_all_arrive)
 }
 END_TEST
 
+/* With a proxy in the environment every request goes to the proxy, on either client
+ * (the wire client leaves such runs to libcurl, which knows proxies): the target named
+ * here has nothing listening, and the proxy double answers in its place, so every record
+ * passing shows that none went anywhere else. */
+START_TEST(a_proxy_in_the_environment_carries_every_request)
+{
+    static const char *const clients[] = {"wire", "curl"};
+    for (int c = 0; c < 2; c++) {
+        mock_proc m;
+        mock_start_double(WXAI_RAW_BIN, "proxy", &m);
+        const char *args[] = {
+            "run",      "--traffic", coffee_traffic(5), "--target", "http://127.0.0.1:9",
+            "--report", tmp("rep"),  "--policy",        "direct",   "--http-client",
+            clients[c], "--strict",  "--quiet",         NULL};
+        ck_assert_int_eq(setenv("http_proxy", m.url, 1), 0);
+        int code = harness(args);
+        unsetenv("http_proxy");
+        e2e_resp r;
+        ck_assert_int_eq(e2e_http(&m, "GET", "/stats", NULL, NULL, 0, &r), 0);
+        long proxied = (long)cJSON_GetObjectItem(r.json, "proxied")->valuedouble;
+        e2e_resp_free(&r);
+        ck_assert_int_eq(mock_stop(&m), 0);
+        ck_assert_msg(code == 0, "%s: exit %d", clients[c], code);
+        ck_assert_int_eq(proxied, 6); /* the token and five orders */
+        cJSON *rep = report(tmp("rep"));
+        only_failing(rep, NULL, 0);
+        ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
+        cJSON_Delete(rep);
+    }
+}
+END_TEST
+
 /* A server that takes each order and never answers: with --request-timeout every record
  * ends as a transport error ("Timeout was reached", status 0) on either HTTP client, and
  * the run goes on to the next one instead of waiting the default 60 s each. */
@@ -597,6 +629,7 @@ static Suite *suite(void)
     tcase_add_test(t, the_curl_client_still_passes_the_picky_double);
     tcase_add_test(t, answers_closed_silently_or_chunked_all_arrive);
     tcase_add_test(t, a_mute_server_times_out_every_request);
+    tcase_add_test(t, a_proxy_in_the_environment_carries_every_request);
     tcase_add_test(t, https_targets_answer_with_their_ca_and_fail_without);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);

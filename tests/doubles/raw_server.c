@@ -3,7 +3,7 @@
  * does not: the same valid, signed "ready" answer as wxai-broken's ok mode, framed as
  * the mode says.
  *
- *   wxai-raw --mode close|silent|drop|chunked|mute[+tls]
+ *   wxai-raw --mode close|silent|drop|chunked|mute|proxy[+tls]
  *
  *   close    "Connection: close" on every answer, then the connection is closed
  *   silent   the connection is closed after every answer without a word, so a client
@@ -16,12 +16,17 @@
  *            extension) and a trailer
  *   mute     answers the token request, reads each order and never answers it, keeping
  *            the connection open until the client closes it
+ *   proxy    an HTTP proxy that is its own origin: a request in absolute form
+ *            ("POST http://host:port/v3/ai/order-routing", as clients write them to a
+ *            proxy) is answered as if forwarded, whatever the host, on a kept connection;
+ *            any other request but GET /stats gets a 400
  *   +tls     serves https instead, with a self-signed certificate for 127.0.0.1 made at
  *            start and written (PEM) to the file $WXAI_RAW_CA names, for the client's
  *            CA bundle
  *
- * GET /stats answers {"connections":N,"answered":M,"dropped":D}: the connections accepted,
- * the requests answered and the requests dropped before it. The first line on stdout is
+ * GET /stats answers {"connections":N,"answered":M,"dropped":D,"proxied":P}: the
+ * connections accepted, the requests answered and the requests dropped before it, and
+ * the requests that came in absolute form. The first line on stdout is
  * wxai-mock's listening event. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -44,10 +49,10 @@
 #include "dsign.h"
 #include "ident.h"
 
-enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED, MODE_MUTE };
+enum { MODE_CLOSE, MODE_SILENT, MODE_DROP, MODE_CHUNKED, MODE_MUTE, MODE_PROXY };
 
 static int mode = MODE_CLOSE;
-static atomic_long connections, answered, dropped;
+static atomic_long connections, answered, dropped, proxied;
 static SSL_CTX *tls; /* +tls: every connection is TLS */
 
 typedef struct conn {
@@ -94,8 +99,10 @@ static int answer(conn *c, int status, const char *body, int sign)
                      "%sHTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                      "Request-ID: %s\r\nx-request-id: %s\r\n%s%s",
                      mode == MODE_CHUNKED ? "HTTP/1.1 100 Continue\r\n\r\n" : "", status,
-                     status == 200 ? "OK" : "Not Found", rid, rid, hdrs,
-                     mode == MODE_CLOSE ? "Connection: close\r\n" : "");
+                     status == 200   ? "OK"
+                     : status == 400 ? "Bad Request"
+                                     : "Not Found",
+                     rid, rid, hdrs, mode == MODE_CLOSE ? "Connection: close\r\n" : "");
     size_t o = 0;
     if (mode == MODE_CHUNKED) {
         size_t a = len / 3, b = len / 3;
@@ -108,7 +115,7 @@ static int answer(conn *c, int status, const char *body, int sign)
     }
     (void)n;
     if (o >= sizeof out || write_all(c, out, o) != 0) return -1;
-    return mode == MODE_CHUNKED || mode == MODE_DROP ? 0 : -1;
+    return mode == MODE_CHUNKED || mode == MODE_DROP || mode == MODE_PROXY ? 0 : -1;
 }
 
 /* Serves one connection: reads each request head and its Content-Length body, answers. */
@@ -155,9 +162,26 @@ static void *serve(void *arg)
             have += (size_t)r;
             buf[have] = '\0';
         }
-        char stats[128];
+        char stats[160];
         int rc;
-        if (strncmp(buf, "POST /v3/oauth2/token ", 22) == 0) {
+        /* A proxy's request names the origin ("POST http://127.0.0.1:9/v3/..."): its path
+         * is moved up to where an origin-form request would have it, so the routes below
+         * read both the same way. */
+        char *sp = memchr(buf, ' ', head);
+        int absolute = sp && strncmp(sp + 1, "http://", 7) == 0;
+        if (absolute) {
+            char *path = memchr(sp + 8, '/', (size_t)(end - (sp + 8)));
+            if (!path) goto out;
+            memmove(sp + 1, path, (size_t)(buf + have - path) + 1);
+            size_t cut = (size_t)(path - (sp + 1));
+            have -= cut;
+            head -= cut;
+            atomic_fetch_add(&proxied, 1);
+        }
+        if (mode == MODE_PROXY && !absolute && strncmp(buf, "GET /stats ", 11) != 0) {
+            rc =
+                answer(c, 400, "{\"code\":\"PARAM_ERROR\",\"message\":\"not through a proxy\"}", 0);
+        } else if (strncmp(buf, "POST /v3/oauth2/token ", 22) == 0) {
             rc = answer(c, 200,
                         "{\"access_token\":\"tok-raw\",\"token_type\":\"Bearer\",\"expires_in\":"
                         "7200,\"scope\":\"ai_payment_intelligence\"}",
@@ -165,8 +189,10 @@ static void *serve(void *arg)
         } else if (strncmp(buf, "POST /v3/ai/order-routing ", 26) == 0) {
             rc = answer(c, 200, ready_body, 1);
         } else if (strncmp(buf, "GET /stats ", 11) == 0) {
-            snprintf(stats, sizeof stats, "{\"connections\":%ld,\"answered\":%ld,\"dropped\":%ld}",
-                     atomic_load(&connections) - 1, atomic_load(&answered), atomic_load(&dropped));
+            snprintf(stats, sizeof stats,
+                     "{\"connections\":%ld,\"answered\":%ld,\"dropped\":%ld,\"proxied\":%ld}",
+                     atomic_load(&connections) - 1, atomic_load(&answered), atomic_load(&dropped),
+                     atomic_load(&proxied));
             rc = answer(c, 200, stats, 0);
         } else {
             rc = answer(c, 404, "{\"code\":\"RESOURCE_NOT_EXISTS\",\"message\":\"no route\"}", 0);
@@ -283,6 +309,7 @@ int main(int argc, char **argv)
                    : MODE_IS("drop")    ? MODE_DROP
                    : MODE_IS("chunked") ? MODE_CHUNKED
                    : MODE_IS("mute")    ? MODE_MUTE
+                   : MODE_IS("proxy")   ? MODE_PROXY
                                         : MODE_CLOSE;
 #undef MODE_IS
         }
