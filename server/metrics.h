@@ -2,7 +2,8 @@
  *
  * Every series is a fixed array of atomics indexed by endpoint (label.h)
  * and status code, so recording takes no lock and memory does not grow with
- * traffic or with the statuses a client provokes. */
+ * traffic or with the statuses a client provokes. Each CPU adds to a shard of
+ * the arrays of its own; readers sum the shards. */
 #ifndef WXAI_METRICS_H
 #define WXAI_METRICS_H
 
