@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -131,11 +132,37 @@ size_t json_int(char *out, int64_t v, int width)
     return len;
 }
 
+/* Nonzero when some byte of w is below 0x20, '"' or '\\' (exact as a yes or no): a byte
+ * x is zero when (x - 1) & ~x has its high bit set, and below n when (x - n) & ~x has. */
+static uint64_t special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = w ^ ones * '"', b = w ^ ones * '\\';
+    return ((w - ones * 0x20) & ~w & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high);
+}
+
+size_t json_plain_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    /* eight bytes at a time while none of them is special: strings on the request path
+     * (bodies, journal lines, answers) are mostly plain */
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (special8(w)) break;
+    }
+    while (i < n && !json_escaped[(unsigned char)s[i]])
+        i++;
+    return i;
+}
+
 size_t json_quoted_len(const char *s, size_t n)
 {
     size_t len = n + 2;
-    for (const unsigned char *c = (const unsigned char *)s, *end = c + n; c < end; c++)
-        if (json_escaped[*c]) len += *c && strchr("\"\\\b\f\n\r\t", *c) ? 1 : 5; /* \n, \u000b */
+    for (size_t i = json_plain_len(s, n); i < n; i += 1 + json_plain_len(s + i + 1, n - i - 1)) {
+        unsigned char c = (unsigned char)s[i];
+        len += c && strchr("\"\\\b\f\n\r\t", c) ? 1 : 5; /* \n, \u000b */
+    }
     return len;
 }
 
@@ -148,8 +175,7 @@ size_t json_quote(char *out, const char *s, size_t n)
     while (c < end) {
         /* copy the plain run in one go: most strings have nothing to escape */
         const unsigned char *run = c;
-        while (c < end && !json_escaped[*c])
-            c++;
+        c += json_plain_len((const char *)c, (size_t)(end - c));
         memcpy(o, run, (size_t)(c - run));
         o += c - run;
         if (c == end) break;

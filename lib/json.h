@@ -40,6 +40,8 @@ cJSON *json_add_int(cJSON *obj, const char *key, int64_t v);
 extern const unsigned char json_escaped[256];
 #define JSON_QUOTED_MAX(n) (6 * (n) + 2)
 size_t json_quote(char *out, const char *s, size_t n);
+/* How many bytes s (n bytes) starts with that json_escaped does not mark. */
+size_t json_plain_len(const char *s, size_t n);
 /* The bytes json_quote writes for s (n bytes), quotes included. */
 size_t json_quoted_len(const char *s, size_t n);
 /* v in decimal as "%0*" PRId64 prints it with that width (0 or 1: no padding) into out,

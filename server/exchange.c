@@ -40,27 +40,11 @@ static void sc_ws(scan *s)
     s->p = p;
 }
 
-/* Nonzero when some byte of w is zero / below n (n <= 128); exact as a yes or no. */
-#define SWAR_ONES 0x0101010101010101ull
-#define SWAR_HIGH 0x8080808080808080ull
-#define SWAR_ZERO(w) (((w) - SWAR_ONES) & ~(w) & SWAR_HIGH)
-#define SWAR_LESS(w, n) (((w) - SWAR_ONES * (n)) & ~(w) & SWAR_HIGH)
-
 static int sc_string(scan *s, const char **str, size_t *len)
 {
     const char *p = s->p + 1, *start = p;
     while (p < s->end) {
-        /* eight bytes at a time while none of them is special */
-        while (s->end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            if (SWAR_LESS(w, 0x20) | SWAR_ZERO(w ^ SWAR_ONES * '"') |
-                SWAR_ZERO(w ^ SWAR_ONES * '\\'))
-                break;
-            p += 8;
-        }
-        while (p < s->end && !json_escaped[(unsigned char)*p])
-            p++;
+        p += json_plain_len(p, (size_t)(s->end - p));
         if (p >= s->end) break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {

@@ -148,6 +148,19 @@ START_TEST(json_quote_is_cjsons)
         ck_assert_str_eq(out, want);
         ck_assert_uint_eq(json_quoted_len(in, strlen(in)), n);
         free(want);
+        /* and at every place of a string long enough for the eight-byte scan */
+        for (int at = 0; at < 24; at++) {
+            memset(in, 'x', 24);
+            in[at] = (char)c;
+            in[24] = '\0';
+            want = cjson_quoted(in);
+            n = json_quote(out, in, 24);
+            out[n] = '\0';
+            ck_assert_str_eq(out, want);
+            ck_assert_uint_eq(json_quoted_len(in, 24), n);
+            ck_assert_uint_eq(json_plain_len(in, 24), (c < 0x20 || c == '"' || c == '\\') ? at : 24);
+            free(want);
+        }
     }
     uint64_t x = 20261204;
     for (int i = 0; i < 20000; i++) { /* random strings, mostly plain, some control bytes */
