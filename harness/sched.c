@@ -679,11 +679,16 @@ static int64_t intended_of(sched *s, int64_t start_us, int64_t now)
 static int sched_open(sched *s)
 {
     const sched_opts *o = s->o;
-    s->flows = calloc((size_t)s->nflows, sizeof *s->flows);
+    /* sched_run gives 64 for none; a local the compiler knows to be positive (it warned of
+     * calloc sizes past SIZE_MAX on paths it made where s->nflows, read again after
+     * calls, was not) */
+    const int nflows = s->nflows;
+    if (nflows < 1) return -1;
+    s->flows = calloc((size_t)nflows, sizeof *s->flows);
     s->multi = curl_multi_init();
     /* a connection per slot at most, and room for sockets on their way out */
-    s->cappfd = 2 * s->nflows + 16;
-    s->pfd = calloc((size_t)(s->cappfd + s->nflows), sizeof *s->pfd);
+    s->cappfd = 2 * nflows + 16;
+    s->pfd = calloc((size_t)(s->cappfd + nflows), sizeof *s->pfd);
     s->ready = calloc((size_t)s->cappfd, sizeof *s->ready);
     s->curl_due_us = -1;
     if (!s->flows || !s->multi || !s->pfd || !s->ready ||
@@ -695,17 +700,17 @@ static int sched_open(sched *s)
      * and the first send. */
     int wire = o->http_client == SCHED_HTTP_WIRE && !client_proxy_in_env() &&
                wire_host(o->base_url, (char[300]){0}, 300) == 0;
-    long maxconn = wire ? 2L * s->nflows + 16 : (long)s->nflows;
-    for (int i = 0; i < s->nflows; i++) {
+    long maxconn = wire ? 2L * nflows + 16 : (long)nflows;
+    for (int i = 0; i < nflows; i++) {
         s->flows[i].ex.timeout_ms = o->request_timeout_ms;
         s->flows[i].ex.cainfo = o->cacert;
     }
     if (wire) {
-        s->wown = calloc((size_t)s->nflows, sizeof *s->wown);
-        s->wready = calloc((size_t)s->nflows, sizeof *s->wready);
-        s->wrev = calloc((size_t)s->nflows, sizeof *s->wrev);
+        s->wown = calloc((size_t)nflows, sizeof *s->wown);
+        s->wready = calloc((size_t)nflows, sizeof *s->wready);
+        s->wrev = calloc((size_t)nflows, sizeof *s->wrev);
         if (!s->wown || !s->wready || !s->wrev) goto oom;
-        for (int i = 0; i < s->nflows; i++) {
+        for (int i = 0; i < nflows; i++) {
             flow *f = &s->flows[i];
             if (wire_conn_init(&f->wc, s->multi, o->base_url) != 0) goto oom;
             curl_easy_setopt(f->wc.easy, CURLOPT_PRIVATE, &f->ex);
