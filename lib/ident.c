@@ -44,9 +44,12 @@ static int random_chars(const char *alphabet, size_t nalpha, char *out, size_t n
 {
     unsigned char buf[64];
     if (n > sizeof buf || random_bytes(buf, n) != 0) return -1;
-    /* 256 % 62 bias is irrelevant for identifiers that only need to be unique. */
+    /* A byte scaled to the alphabet by a multiply and a shift: `% nalpha` was a division
+     * per character, 80 of them per request (perf saw them in ident_token and
+     * ident_nonce). Its slight bias, like the modulo's, is irrelevant for identifiers
+     * that only need to be unique. */
     for (size_t i = 0; i < n; i++)
-        out[i] = alphabet[buf[i] % nalpha];
+        out[i] = alphabet[(size_t)buf[i] * nalpha >> 8];
     out[n] = '\0';
     return 0;
 }

@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "clarify.h"
 #include "clock.h"
 #include "http.h"
+#include "ident.h"
 #include "json.h"
 #include "nonce.h"
 #include "rng.h"
@@ -378,6 +381,74 @@ START_TEST(clarify_store_bounded_and_expiring)
 }
 END_TEST
 
+/* Identifiers: their shape, every character of their alphabet in use, no repeats, and a
+ * forked child that does not hand out what its parent will. */
+START_TEST(identifiers_are_well_formed_and_unique)
+{
+    static const char nonce_alpha[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    static const char token_alpha[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    enum { N = 4000 };
+    static char seen[N][IDENT_NONCE_LEN];
+    long nonce_count[256] = {0}, token_count[256] = {0};
+    char tok[40], uuid[IDENT_UUID_LEN];
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(ident_nonce(seen[i], sizeof seen[i]), 0);
+        ck_assert_uint_eq(strlen(seen[i]), 32);
+        ck_assert_uint_eq(strspn(seen[i], nonce_alpha), 32);
+        for (int k = 0; k < 32; k++)
+            nonce_count[(unsigned char)seen[i][k]]++;
+        ck_assert_int_eq(ident_token("ctk_", tok, sizeof tok), 0);
+        ck_assert_uint_eq(strlen(tok), 28);
+        ck_assert_int_eq(strncmp(tok, "ctk_", 4), 0);
+        ck_assert_uint_eq(strspn(tok + 4, token_alpha), 24);
+        for (int k = 4; k < 28; k++)
+            token_count[(unsigned char)tok[k]]++;
+    }
+    qsort(seen, N, sizeof seen[0], (int (*)(const void *, const void *))strcmp);
+    for (int i = 1; i < N; i++)
+        ck_assert_str_ne(seen[i - 1], seen[i]);
+    /* Each nonce character stands for 4 or 5 of a random byte's 256 values (each token
+     * one for 7 or 8), so 128,000 nonce characters give each 2,000 or 2,500 on average,
+     * 96,000 token ones 2,625 or 3,000: each must be within 15 % of those (about seven
+     * standard deviations) */
+    for (const char *c = nonce_alpha; *c; c++) {
+        long n = nonce_count[(unsigned char)*c];
+        ck_assert_msg(n > 1700 && n < 2875, "nonce '%c': %ld", *c, n);
+    }
+    for (const char *c = token_alpha; *c; c++) {
+        long n = token_count[(unsigned char)*c];
+        ck_assert_msg(n > 2230 && n < 3450, "token '%c': %ld", *c, n);
+    }
+    ck_assert_int_eq(ident_token("ctk_", tok, 28), -1); /* no room for the NUL */
+    ck_assert_int_eq(ident_nonce(tok, IDENT_NONCE_LEN - 1), -1);
+    ck_assert_int_eq(ident_uuid(uuid, sizeof uuid), 0);
+    ck_assert_uint_eq(strlen(uuid), 36);
+    ck_assert(uuid[8] == '-' && uuid[13] == '-' && uuid[18] == '-' && uuid[23] == '-');
+    ck_assert(uuid[14] == '4' && strchr("89ab", uuid[19]));
+
+    /* the parent has drawn from its pool; a child must not draw the same bytes */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char child[IDENT_NONCE_LEN];
+        ident_nonce(child, sizeof child);
+        ssize_t w = write(fds[1], child, sizeof child);
+        _exit(w == (ssize_t)sizeof child ? 0 : 1);
+    }
+    char parent[IDENT_NONCE_LEN], child[IDENT_NONCE_LEN];
+    ck_assert_int_eq(ident_nonce(parent, sizeof parent), 0);
+    ck_assert_int_eq(read(fds[0], child, sizeof child), (ssize_t)sizeof child);
+    int status;
+    waitpid(pid, &status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_str_ne(parent, child);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -395,6 +466,7 @@ static Suite *suite(void)
     tcase_add_test(tc, access_token_claims);
     tcase_add_test(tc, nonce_replay_window);
     tcase_add_test(tc, clarify_store_bounded_and_expiring);
+    tcase_add_test(tc, identifiers_are_well_formed_and_unique);
     suite_add_tcase(s, tc);
     return s;
 }
