@@ -59,6 +59,10 @@ START_TEST(ring_is_bounded)
     ck_assert_int_eq(journal_dump(j, clock_now_s(), &out, &len), 0);
     ck_assert_uint_eq(strlen(out), len);
     ck_assert_int_eq(lines(out), 3);
+    /* the last three, oldest first, however the ring has wrapped */
+    const char *r8 = strstr(out, "\"id\":\"r-0008\""), *r9 = strstr(out, "\"id\":\"r-0009\""),
+               *r10 = strstr(out, "\"id\":\"r-0010\"");
+    ck_assert(r8 && r9 && r10 && r8 < r9 && r9 < r10);
     cJSON *first = cJSON_ParseWithLength(out, strchr(out, '\n') - out);
     ck_assert_str_eq(json_string(first, "id"), "r-0008");
     cJSON *req = cJSON_GetObjectItem(first, "request");
