@@ -114,9 +114,9 @@ START_TEST(base64_round_trip_and_strictness)
 }
 END_TEST
 
-/* sign_parts gathers short parts before hashing and encodes by hand: compared with
- * OpenSSL's one-shot HMAC and its encoder on parts of every size around the gathering
- * buffer (256 bytes), keys of every size around a SHA-256 block, and random bytes. */
+/* sign_parts resumes saved SHA-256 states and encodes by hand: compared with OpenSSL's
+ * one-shot HMAC and its encoder on random parts (empty, short, around 256 bytes, long),
+ * keys of every size around a SHA-256 block, and random bytes. */
 START_TEST(parts_match_openssl_hmac)
 {
     static unsigned char data[2048];
