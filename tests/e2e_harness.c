@@ -453,6 +453,44 @@ START_TEST(a_proxy_in_the_environment_carries_every_request)
 }
 END_TEST
 
+/* https through the proxy: libcurl asks it for a CONNECT tunnel and speaks TLS inside,
+ * trusting the double's certificate with --cacert. Again nothing listens at the target. */
+START_TEST(https_goes_through_the_proxy_in_a_tunnel)
+{
+    const char *ca = tmp("proxy-ca.pem");
+    static const char *const clients[] = {"wire", "curl"};
+    setenv("WXAI_RAW_CA", ca, 1);
+    for (int c = 0; c < 2; c++) {
+        mock_proc m;
+        mock_start_double(WXAI_RAW_BIN, "proxy+tls", &m);
+        ck_assert_msg(strncmp(m.url, "http://", 7) == 0, "%s", m.url);
+        const char *args[] = {"run",      "--traffic", coffee_traffic(5),
+                              "--target", "https://127.0.0.1:9", "--report",
+                              tmp("rep"), "--policy",  "direct",
+                              "--cacert", ca,          "--http-client",
+                              clients[c], "--strict",  "--quiet",
+                              NULL};
+        ck_assert_int_eq(setenv("https_proxy", m.url, 1), 0);
+        int code = harness(args);
+        unsetenv("https_proxy");
+        e2e_resp r;
+        ck_assert_int_eq(e2e_http(&m, "GET", "/stats", NULL, NULL, 0, &r), 0);
+        long tunnels = (long)cJSON_GetObjectItem(r.json, "proxied")->valuedouble;
+        long answered = (long)cJSON_GetObjectItem(r.json, "answered")->valuedouble;
+        e2e_resp_free(&r);
+        ck_assert_int_eq(mock_stop(&m), 0);
+        ck_assert_msg(code == 0, "%s: exit %d", clients[c], code);
+        ck_assert_int_ge(tunnels, 1);
+        ck_assert_int_eq(answered, 6); /* the token and five orders, all in tunnels */
+        cJSON *rep = report(tmp("rep"));
+        only_failing(rep, NULL, 0);
+        ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
+        cJSON_Delete(rep);
+    }
+    unsetenv("WXAI_RAW_CA");
+}
+END_TEST
+
 /* A server that takes each order and never answers: with --request-timeout every record
  * ends as a transport error ("Timeout was reached", status 0) on either HTTP client, and
  * the run goes on to the next one instead of waiting the default 60 s each. */
@@ -630,6 +668,7 @@ static Suite *suite(void)
     tcase_add_test(t, answers_closed_silently_or_chunked_all_arrive);
     tcase_add_test(t, a_mute_server_times_out_every_request);
     tcase_add_test(t, a_proxy_in_the_environment_carries_every_request);
+    tcase_add_test(t, https_goes_through_the_proxy_in_a_tunnel);
     tcase_add_test(t, https_targets_answer_with_their_ca_and_fail_without);
     tcase_add_test(t, bad_lines_are_reported_and_strict_stops);
     tcase_add_test(t, usage_errors_and_unreachable_target);

@@ -19,14 +19,16 @@
  *   proxy    an HTTP proxy that is its own origin: a request in absolute form
  *            ("POST http://host:port/v3/ai/order-routing", as clients write them to a
  *            proxy) is answered as if forwarded, whatever the host, on a kept connection;
- *            any other request but GET /stats gets a 400
+ *            any other request but GET /stats gets a 400. With +tls it also takes
+ *            CONNECT, answers 200 and serves https inside the tunnel (the proxy itself
+ *            speaks plain http)
  *   +tls     serves https instead, with a self-signed certificate for 127.0.0.1 made at
  *            start and written (PEM) to the file $WXAI_RAW_CA names, for the client's
  *            CA bundle
  *
  * GET /stats answers {"connections":N,"answered":M,"dropped":D,"proxied":P}: the
  * connections accepted, the requests answered and the requests dropped before it, and
- * the requests that came in absolute form. The first line on stdout is
+ * the requests that came in absolute form or asked for a tunnel. The first line on stdout is
  * wxai-mock's listening event. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -65,6 +67,18 @@ static ssize_t conn_recv(conn *c, char *buf, size_t n)
     if (!c->ssl) return recv(c->fd, buf, n, 0);
     int r = SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
     return r > 0 ? r : -1;
+}
+
+/* TLS on c's socket, from the client's hello on. Returns 0, or -1 with the socket closed
+ * (a client that refused the certificate). */
+static int tls_accept(conn *c)
+{
+    c->ssl = SSL_new(tls);
+    if (c->ssl && SSL_set_fd(c->ssl, c->fd) == 1 && SSL_accept(c->ssl) == 1) return 0;
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    close(c->fd);
+    return -1;
 }
 
 static const char ready_body[] =
@@ -124,14 +138,9 @@ static void *serve(void *arg)
     conn cn = {.fd = (int)(intptr_t)arg}, *c = &cn;
     char buf[65536 + 1]; /* NUL after what was read, for strstr */
     size_t have = 0, cap = sizeof buf - 1;
-    if (tls) {
-        c->ssl = SSL_new(tls);
-        if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1 || SSL_accept(c->ssl) != 1) {
-            SSL_free(c->ssl); /* a client that refused the certificate */
-            close(c->fd);
-            return NULL;
-        }
-    }
+    int tunnel = 0; /* proxy+tls: the connection became a CONNECT tunnel */
+    /* a proxy speaks plain HTTP; its https is inside the tunnels clients ask for */
+    if (tls && mode != MODE_PROXY && tls_accept(c) != 0) return NULL;
     for (int n = 0;; n++) {
         char *end = NULL;
         while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
@@ -164,6 +173,17 @@ static void *serve(void *arg)
         }
         char stats[160];
         int rc;
+        if (mode == MODE_PROXY && tls && !tunnel && strncmp(buf, "CONNECT ", 8) == 0) {
+            /* a client asking for https through the proxy: the tunnel leads to this double
+             * itself, which then serves TLS on the same socket */
+            static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+            atomic_fetch_add(&proxied, 1);
+            if (write_all(c, ok, sizeof ok - 1) != 0 || have != head + clen) goto out;
+            have = 0;
+            if (tls_accept(c) != 0) return NULL;
+            tunnel = 1;
+            continue;
+        }
         /* A proxy's request names the origin ("POST http://127.0.0.1:9/v3/..."): its path
          * is moved up to where an origin-form request would have it, so the routes below
          * read both the same way. */
@@ -178,7 +198,7 @@ static void *serve(void *arg)
             head -= cut;
             atomic_fetch_add(&proxied, 1);
         }
-        if (mode == MODE_PROXY && !absolute && strncmp(buf, "GET /stats ", 11) != 0) {
+        if (mode == MODE_PROXY && !absolute && !tunnel && strncmp(buf, "GET /stats ", 11) != 0) {
             rc =
                 answer(c, 400, "{\"code\":\"PARAM_ERROR\",\"message\":\"not through a proxy\"}", 0);
         } else if (strncmp(buf, "POST /v3/oauth2/token ", 22) == 0) {
@@ -330,7 +350,7 @@ int main(int argc, char **argv)
     if (pthread_create(&t, NULL, accept_loop, (void *)(intptr_t)ls) != 0) return 1;
     int port = ntohs(a.sin_port);
     printf("{\"event\":\"listening\",\"url\":\"%s://127.0.0.1:%d\",\"port\":%d}\n",
-           tls ? "https" : "http", port, port);
+           tls && mode != MODE_PROXY ? "https" : "http", port, port);
     fflush(stdout);
     int sig;
     sigwait(&set, &sig);
