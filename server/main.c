@@ -1,7 +1,7 @@
 /* wxai-mock: a programmable fake of the WeChat Pay AI API.
  *
  *   wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N] [--admin-token TOKEN]
- *             [--journal-size N] [--record FILE] [--watch]
+ *             [--journal-size N] [--record FILE] [--idle-timeout D] [--watch]
  *   wxai-mock check SCENARIO...
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "scenario.h"
 #include "server.h"
 #include "watch.h"
+#include "yfield.h"
 
 #ifndef WXAI_DEFAULT_SCENARIO
 #define WXAI_DEFAULT_SCENARIO "scenarios/default.yaml"
@@ -26,7 +27,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: wxai-mock [--scenario FILE] [--listen HOST:PORT] [--threads N]\n"
-          "                 [--admin-token TOKEN] [--journal-size N] [--record FILE] [--watch]\n"
+          "                 [--admin-token TOKEN] [--journal-size N] [--record FILE]\n"
+          "                 [--idle-timeout D] [--watch]\n"
           "       wxai-mock check SCENARIO...\n"
           "       wxai-mock eval PHRASINGS.tsv [--scenario FILE] [--threshold T]\n"
           "\n"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
           "  --admin-token TOKEN  require X-Admin-Token: TOKEN on /__admin/ (default: open)\n"
           "  --journal-size N   exchanges kept for GET /__admin/requests (default 1000, 0 = none)\n"
           "  --record FILE      append every exchange to FILE as JSONL (traffic format)\n"
+          "  --idle-timeout D   close a keep-alive connection idle for D, freeing its worker\n"
+          "                     (default 30s; 100ms to 1h)\n"
           "  --watch            reload the scenario when its file changes\n"
           "\n"
           "The first line on stdout is a JSON event with the URL the mock listens on.\n"
@@ -163,6 +167,13 @@ int main(int argc, char **argv)
             }
             opts.journal_size = (size_t)v;
             opts.journal_off = v == 0;
+        } else if (strcmp(a, "--idle-timeout") == 0 && i + 1 < argc) {
+            if (yfield_parse_duration_ms(argv[++i], &opts.idle_timeout_ms) != 0 ||
+                opts.idle_timeout_ms < 100 || opts.idle_timeout_ms > 3600000) {
+                fprintf(stderr, "wxai-mock: --idle-timeout takes a duration from 100ms to 1h, "
+                                "such as 5s\n");
+                return EXIT_USAGE;
+            }
         } else if (strcmp(a, "--record") == 0 && i + 1 < argc) {
             opts.record_path = argv[++i];
         } else if (strcmp(a, "--watch") == 0) {

@@ -400,6 +400,9 @@ int server_start(const server_options *opts, scenario *sc, server **out)
 
     s->threads = opts->threads > 0 ? opts->threads : 32;
     snprintf(threads, sizeof threads, "%d", s->threads);
+    char idle[24];
+    snprintf(idle, sizeof idle, "%lld",
+             opts->idle_timeout_ms > 0 ? (long long)opts->idle_timeout_ms : 30000LL);
     const char *options[] = {
         "listening_ports",
         opts->listen ? opts->listen : "127.0.0.1:0",
@@ -408,7 +411,7 @@ int server_start(const server_options *opts, scenario *sc, server **out)
         "enable_keep_alive",
         "yes",
         "keep_alive_timeout_ms",
-        "30000",
+        idle,
         "tcp_nodelay",
         "1", /* without it every keep-alive response waits ~44 ms (Nagle) */
         "request_timeout_ms",

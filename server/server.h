@@ -25,6 +25,7 @@ typedef struct server_options {
     size_t journal_size;     /* exchanges kept in memory; 0 picks JOURNAL_DEFAULT_SIZE */
     int journal_off;         /* keep no exchange in memory (journal_size 0 on the CLI) */
     const char *record_path; /* append every exchange to this JSONL file when not NULL */
+    int64_t idle_timeout_ms; /* close a keep-alive connection idle this long; 0: 30 s */
 } server_options;
 
 typedef struct server server;

@@ -179,6 +179,40 @@ START_TEST(a_full_worker_pool_is_counted)
 }
 END_TEST
 
+/* --idle-timeout frees the worker of a keep-alive connection that has gone quiet: with
+ * both workers of a --threads 2 mock held by idle clients, a third is answered once their
+ * 300 ms are up (not after CivetWeb's 30 s), and the idle connections were closed by the
+ * mock, not left open. */
+START_TEST(idle_timeout_frees_the_workers_of_quiet_connections)
+{
+    mock_proc small;
+    const char *args[] = {"--threads", "2", "--idle-timeout", "300ms", NULL};
+    ck_assert_int_eq(mock_start(e2e_src("scenarios/default.yaml"), args, &small), 0);
+    int fds[2];
+    for (int i = 0; i < 2; i++) {
+        fds[i] = idle_keep_alive_to(small.port, 5);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    /* the third waits for a worker, which the timeout frees well within these 5 s */
+    int third = idle_keep_alive_to(small.port, 5);
+    ck_assert_msg(third >= 0, "no worker was freed within 5 s");
+    char byte;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(read(fds[i], &byte, 1), 0); /* the end, from the mock */
+        close(fds[i]);
+    }
+    close(third);
+    ck_assert(mock_alive(&small));
+    ck_assert_int_eq(mock_stop(&small), 0);
+
+    /* out of range or not a duration: refused before anything starts */
+    const char *bad[][3] = {{"--idle-timeout", "50ms", NULL}, {"--idle-timeout", "2h", NULL},
+                            {"--idle-timeout", "soon", NULL}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_ne(mock_start(e2e_src("scenarios/default.yaml"), bad[i], &small), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("e2e_abuse");
@@ -189,6 +223,7 @@ static Suite *suite(void)
     tcase_add_test(tc, clock_set_short_offset);
     tcase_add_test(tc, idle_keep_alive_clients_do_not_starve);
     tcase_add_test(tc, a_full_worker_pool_is_counted);
+    tcase_add_test(tc, idle_timeout_frees_the_workers_of_quiet_connections);
     suite_add_tcase(s, tc);
     return s;
 }
