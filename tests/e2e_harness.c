@@ -421,6 +421,35 @@ START_TEST(answers_closed_silently_or_chunked_all_arrive)
 }
 END_TEST
 
+/* One run of five orders through wxai-raw in a proxy mode, with env (http_proxy or
+ * https_proxy) naming it and a target where nothing listens: every record must pass. The
+ * double's count of proxied requests (or tunnels) and of answers come back. */
+static void proxy_run(const char *mode, const char *env, const char *target, const char *ca,
+                      const char *client, long *proxied, long *answered)
+{
+    mock_proc m;
+    mock_start_double(WXAI_RAW_BIN, mode, &m);
+    ck_assert_msg(strncmp(m.url, "http://", 7) == 0, "%s", m.url); /* proxies speak http */
+    const char *args[] = {"run",    "--traffic", coffee_traffic(5), "--target", target,
+                          "--report", tmp("rep"), "--policy",      "direct",  "--http-client",
+                          client,   "--strict",  "--quiet",         ca ? "--cacert" : NULL,
+                          ca,       NULL};
+    ck_assert_int_eq(setenv(env, m.url, 1), 0);
+    int code = harness(args);
+    unsetenv(env);
+    e2e_resp r;
+    ck_assert_int_eq(e2e_http(&m, "GET", "/stats", NULL, NULL, 0, &r), 0);
+    *proxied = (long)cJSON_GetObjectItem(r.json, "proxied")->valuedouble;
+    *answered = (long)cJSON_GetObjectItem(r.json, "answered")->valuedouble;
+    e2e_resp_free(&r);
+    ck_assert_int_eq(mock_stop(&m), 0);
+    ck_assert_msg(code == 0, "%s/%s: exit %d", mode, client, code);
+    cJSON *rep = report(tmp("rep"));
+    only_failing(rep, NULL, 0);
+    ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
+    cJSON_Delete(rep);
+}
+
 /* With a proxy in the environment every request goes to the proxy, on either client
  * (the wire client leaves such runs to libcurl, which knows proxies): the target named
  * here has nothing listening, and the proxy double answers in its place, so every record
@@ -429,26 +458,11 @@ START_TEST(a_proxy_in_the_environment_carries_every_request)
 {
     static const char *const clients[] = {"wire", "curl"};
     for (int c = 0; c < 2; c++) {
-        mock_proc m;
-        mock_start_double(WXAI_RAW_BIN, "proxy", &m);
-        const char *args[] = {
-            "run",      "--traffic", coffee_traffic(5), "--target", "http://127.0.0.1:9",
-            "--report", tmp("rep"),  "--policy",        "direct",   "--http-client",
-            clients[c], "--strict",  "--quiet",         NULL};
-        ck_assert_int_eq(setenv("http_proxy", m.url, 1), 0);
-        int code = harness(args);
-        unsetenv("http_proxy");
-        e2e_resp r;
-        ck_assert_int_eq(e2e_http(&m, "GET", "/stats", NULL, NULL, 0, &r), 0);
-        long proxied = (long)cJSON_GetObjectItem(r.json, "proxied")->valuedouble;
-        e2e_resp_free(&r);
-        ck_assert_int_eq(mock_stop(&m), 0);
-        ck_assert_msg(code == 0, "%s: exit %d", clients[c], code);
+        long proxied, answered;
+        proxy_run("proxy", "http_proxy", "http://127.0.0.1:9", NULL, clients[c], &proxied,
+                  &answered);
         ck_assert_int_eq(proxied, 6); /* the token and five orders */
-        cJSON *rep = report(tmp("rep"));
-        only_failing(rep, NULL, 0);
-        ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
-        cJSON_Delete(rep);
+        ck_assert_int_eq(answered, 6);
     }
 }
 END_TEST
@@ -461,31 +475,11 @@ START_TEST(https_goes_through_the_proxy_in_a_tunnel)
     static const char *const clients[] = {"wire", "curl"};
     setenv("WXAI_RAW_CA", ca, 1);
     for (int c = 0; c < 2; c++) {
-        mock_proc m;
-        mock_start_double(WXAI_RAW_BIN, "proxy+tls", &m);
-        ck_assert_msg(strncmp(m.url, "http://", 7) == 0, "%s", m.url);
-        const char *args[] = {"run",      "--traffic", coffee_traffic(5),
-                              "--target", "https://127.0.0.1:9", "--report",
-                              tmp("rep"), "--policy",  "direct",
-                              "--cacert", ca,          "--http-client",
-                              clients[c], "--strict",  "--quiet",
-                              NULL};
-        ck_assert_int_eq(setenv("https_proxy", m.url, 1), 0);
-        int code = harness(args);
-        unsetenv("https_proxy");
-        e2e_resp r;
-        ck_assert_int_eq(e2e_http(&m, "GET", "/stats", NULL, NULL, 0, &r), 0);
-        long tunnels = (long)cJSON_GetObjectItem(r.json, "proxied")->valuedouble;
-        long answered = (long)cJSON_GetObjectItem(r.json, "answered")->valuedouble;
-        e2e_resp_free(&r);
-        ck_assert_int_eq(mock_stop(&m), 0);
-        ck_assert_msg(code == 0, "%s: exit %d", clients[c], code);
+        long tunnels, answered;
+        proxy_run("proxy+tls", "https_proxy", "https://127.0.0.1:9", ca, clients[c], &tunnels,
+                  &answered);
         ck_assert_int_ge(tunnels, 1);
         ck_assert_int_eq(answered, 6); /* the token and five orders, all in tunnels */
-        cJSON *rep = report(tmp("rep"));
-        only_failing(rep, NULL, 0);
-        ck_assert_int_eq(passed_of(rep, "response_signature_valid"), 5);
-        cJSON_Delete(rep);
     }
     unsetenv("WXAI_RAW_CA");
 }
