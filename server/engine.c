@@ -42,6 +42,7 @@ struct engine {
     ep_state ep[ENDPOINT_COUNT];
     _Atomic uint64_t fault_count[FAULT_MAX];
     occ_slot *occ;
+    int jitter[ENDPOINT_COUNT]; /* some model version of the endpoint has confidence noise */
 };
 
 int engine_new(const scenario *sc, engine **out)
@@ -59,6 +60,8 @@ int engine_new(const scenario *sc, engine **out)
         s->merchant_tat = calloc(sc->nmerchants + 1, sizeof *s->merchant_tat);
         if (!s->merchant_tat) goto fail;
         const drift_model *m = &sc->models.endpoint[i];
+        for (size_t k = 0; k < m->nversions; k++)
+            if (m->versions[k].stddev > 0) e->jitter[i] = 1;
         for (size_t k = 0; k < DRIFT_MAX_STEPS; k++)
             atomic_init(&s->step_from[k], k < m->nsteps && m->steps[k].when == DRIFT_AT_REQUEST
                                               ? m->steps[k].at_request
@@ -326,6 +329,13 @@ int engine_version_for(engine *e, int endpoint, int64_t n, int64_t now_ms, int c
 
 int engine_version_next(engine *e, int endpoint, int64_t *request_no)
 {
+    /* The count is a line every worker writes, and only drift steps and an admin switch
+     * read it. Without either the version is the first; a switch made meanwhile takes
+     * effect from the next request counted, which is the next request, as it would have. */
+    if (e->sc->models.endpoint[endpoint].nsteps == 0 && atomic_load(&e->ep[endpoint].admin) == 0) {
+        if (request_no) *request_no = 0;
+        return 0;
+    }
     int64_t n = atomic_fetch_add(&e->ep[endpoint].requests, 1) + 1;
     if (request_no) *request_no = n;
     return engine_version_for(e, endpoint, n, engine_now_ms(e), 1);
@@ -388,6 +398,21 @@ static int merchant_index(const http_req *req)
     return i >= 0 && (size_t)i < req->sc->nmerchants ? (int)i : -1;
 }
 
+/* Whether a request on endpoint from merchant (an index, or -1) draws anything from its key:
+ * a fault that may fire on it, a synthetic latency, or confidence noise. Making the key
+ * hashes the content and counts its occurrence in a table every worker writes, so a
+ * scenario that draws nothing (a scripted contract test) is spared both. Identical requests
+ * get the same answer here, so the occurrences of those that do draw count as before. */
+static int key_needed(const engine *e, int endpoint, int merchant, int multimodal)
+{
+    const scenario *sc = e->sc;
+    const char *mchid = merchant >= 0 ? sc->merchants[merchant].mchid : NULL;
+    for (size_t i = 0; i < sc->faults.n; i++)
+        if (fault_matches(&sc->faults.rules[i], endpoint, mchid)) return 1;
+    latency_kind k = latency_pick(&sc->latency, endpoint, multimodal)->kind;
+    return (k != LATENCY_NONE && k != LATENCY_OFF) || e->jitter[endpoint];
+}
+
 static int has_attachments(const http_req *req)
 {
     /* a cheap look: the multimodal latency only needs to know attachments were sent */
@@ -402,9 +427,12 @@ int engine_http_admit(http_req *req)
     int ep = endpoint_from_path(req->ri->local_uri);
     if (ep < 0) return 0;
     engine_decision d;
-    uint64_t key = engine_request_key(e, req->merchant ? req->merchant->mchid : NULL,
-                                      req->ri->local_uri, req->body, req->body_len);
-    engine_decide(e, ep, merchant_index(req), key, has_attachments(req), er, &d);
+    int m = merchant_index(req), mm = has_attachments(req);
+    uint64_t key = 0;
+    if (key_needed(e, ep, m, mm))
+        key = engine_request_key(e, req->merchant ? req->merchant->mchid : NULL, req->ri->local_uri,
+                                 req->body, req->body_len);
+    engine_decide(e, ep, m, key, mm, er, &d);
     if (d.retry_after_s > 0)
         http_add_header(req, "Retry-After", "%lld", (long long)d.retry_after_s);
     switch (d.action) {

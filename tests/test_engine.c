@@ -3,6 +3,7 @@
  * outage windows on a virtual clock, drift exactly at request N and at time T, and draws
  * that depend on the request, not on the order requests arrive in. */
 #include <check.h>
+#include <civetweb.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -484,6 +485,27 @@ START_TEST(drift_at_time_and_admin)
 }
 END_TEST
 
+START_TEST(admin_switch_without_steps)
+{
+    /* versions but no drift steps: requests are not counted, yet a switch still takes
+     * effect from the next request */
+    scenario *sc = load(DRIFT_SC);
+    engine *e;
+    ck_assert_int_eq(engine_new(sc, &e), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(engine_version_next(e, ENDPOINT_ORDER_ROUTING, NULL), 0);
+    ck_assert_str_eq(engine_model_active(e, ENDPOINT_ORDER_ROUTING), "2026.09");
+    ck_assert_int_eq(engine_model_switch(e, ENDPOINT_ORDER_ROUTING, "2027.03"), 0);
+    ck_assert_str_eq(engine_model_active(e, ENDPOINT_ORDER_ROUTING), "2027.03");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(engine_version_next(e, ENDPOINT_ORDER_ROUTING, NULL), 2);
+    ck_assert_int_eq(engine_model_switch(e, ENDPOINT_ORDER_ROUTING, "hotfix"), 0);
+    ck_assert_int_eq(engine_version_next(e, ENDPOINT_ORDER_ROUTING, NULL), 3);
+    engine_free(e);
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(confidence_formula)
 {
     scenario *sc = load(DRIFT_SC);
@@ -561,6 +583,73 @@ static int cmp_u64(const void *a, const void *b)
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
+
+/* engine_http_admit of body from m1 on order routing, as the server would call it (no
+ * connection: nothing in these scenarios answers early); returns the request's key */
+static uint64_t admit(engine *e, const scenario *sc, const char *body)
+{
+    struct mg_request_info ri = {.request_method = "POST", .local_uri = "/v3/ai/order-routing"};
+    engine_req er = {.endpoint = -1, .fault = -1};
+    http_req req;
+    memset(&req, 0, HTTP_REQ_ZERO);
+    req.ri = &ri;
+    req.sc = sc;
+    req.engine = e;
+    req.er = &er;
+    req.merchant = &sc->merchants[0];
+    req.body = (char *)body;
+    req.body_len = strlen(body);
+    ck_assert_int_eq(engine_http_admit(&req), 0);
+    ck_assert_int_eq(er.endpoint, ENDPOINT_ORDER_ROUTING);
+    return er.key;
+}
+
+START_TEST(key_made_only_when_something_draws)
+{
+    static const char body[] = "{\"text\":\"coffee\"}";
+    const char *path = "/v3/ai/order-routing";
+    static const char *const draws[] = {
+        /* confidence noise, a fault that can fire here, a latency (not slept at scale 0) */
+        DRIFT_SC,
+        "version: 1\n" MERCHANT "rate_limits: {order_routing: off}\n"
+        "faults: [{endpoint: order_routing, merchant: m1, every: 1000, status: 500}]\n",
+        "version: 1\ndefaults: {time_scale: 0}\n" MERCHANT
+        "latency: {order_routing: {fixed: {ms: 120}}}\n",
+    };
+    static const char *const none[] = {
+        "version: 1\n" MERCHANT "rate_limits: {order_routing: off}\n",
+        /* faults elsewhere, and a latency that is off */
+        "version: 1\n" MERCHANT "rate_limits: {order_routing: off}\n"
+        "faults: [{endpoint: fraud_score, error_rate: 0.5}, "
+        "{endpoint: order_routing, merchant: m2, every: 2, status: 500}]\n"
+        "latency: {order_routing: off}\n",
+    };
+    for (size_t i = 0; i < sizeof draws / sizeof *draws; i++) {
+        scenario *sc = load(draws[i]);
+        engine *e, *ref;
+        ck_assert_int_eq(engine_new(sc, &e), 0);
+        ck_assert_int_eq(engine_new(sc, &ref), 0);
+        /* the keys are those of the occurrences, as engine_request_key numbers them */
+        for (int k = 0; k < 3; k++)
+            ck_assert(admit(e, sc, body) ==
+                      engine_request_key(ref, "m1", path, body, strlen(body)));
+        ck_assert_uint_eq(engine_occurrences(e, "m1", path, body, strlen(body)), 3);
+        engine_free(e);
+        engine_free(ref);
+        scenario_free(sc);
+    }
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        scenario *sc = load(none[i]);
+        engine *e;
+        ck_assert_int_eq(engine_new(sc, &e), 0);
+        for (int k = 0; k < 3; k++)
+            ck_assert(admit(e, sc, body) == 0);
+        ck_assert_uint_eq(engine_occurrences(e, "m1", path, body, strlen(body)), 0);
+        engine_free(e);
+        scenario_free(sc);
+    }
+}
+END_TEST
 
 START_TEST(same_draws_serial_or_threaded)
 {
@@ -839,11 +928,13 @@ static Suite *engine_suite(void)
     t = tcase_create("drift");
     tcase_add_test(t, drift_at_request);
     tcase_add_test(t, drift_at_time_and_admin);
+    tcase_add_test(t, admin_switch_without_steps);
     tcase_add_test(t, confidence_formula);
     suite_add_tcase(s, t);
     t = tcase_create("determinism");
     tcase_add_test(t, same_request_same_draw_any_order);
     tcase_add_test(t, same_draws_serial_or_threaded);
+    tcase_add_test(t, key_made_only_when_something_draws);
     suite_add_tcase(s, t);
     t = tcase_create("loader");
     tcase_add_test(t, loader_errors);
