@@ -1,6 +1,5 @@
 #include "auth.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,21 +60,33 @@ static int sign_error(http_req *req, const char *message, const char *ts, const 
     return -1;
 }
 
+/* [0-9A-Za-z] by comparison: isalnum asks the locale's table once per character, and this
+ * runs on every signed request */
 static int nonce_valid(const char *nonce)
 {
     size_t n = 0;
-    for (; nonce[n]; n++)
-        if (!isalnum((unsigned char)nonce[n])) return 0;
+    for (; nonce[n]; n++) {
+        unsigned char c = (unsigned char)nonce[n], l = c | 0x20;
+        if (!((c >= '0' && c <= '9') || (l >= 'a' && l <= 'z'))) return 0;
+    }
     return n == 32;
 }
 
+/* Unix seconds: an optional '-' and 1 to 18 digits. (strtoll also took leading blanks and a
+ * '+', and clamped what overflowed; none of those is a timestamp.) */
 static int parse_int64(const char *s, int64_t *out)
 {
-    char *end;
-    if (!s || !*s) return -1;
-    long long v = strtoll(s, &end, 10);
-    if (*end != '\0') return -1;
-    *out = v;
+    if (!s) return -1;
+    int neg = *s == '-';
+    int64_t v = 0;
+    size_t n = 0;
+    s += neg;
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        if (n == 18) return -1;
+        v = v * 10 + (s[n] - '0');
+    }
+    if (n == 0 || s[n] != '\0') return -1;
+    *out = neg ? -v : v;
     return 0;
 }
 

@@ -4,11 +4,14 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
 #include "e2e.h"
+#include "ident.h"
 #include "json.h"
+#include "sign.h"
 
 static mock_proc mock;
 static char token[512];
@@ -312,6 +315,75 @@ START_TEST(nonce_replay)
 }
 END_TEST
 
+/* A correctly signed order whose Wechatpay-Timestamp is ts, as written. */
+static void signed_at(const char *ts, e2e_resp *r)
+{
+    char nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
+    char h_auth[600], h_ts[96], h_nonce[96], h_sig[96];
+    ident_nonce(nonce, sizeof nonce);
+    sign_request(DEMO_KEY_A, strlen(DEMO_KEY_A), "POST", "/v3/ai/order-routing", ts, nonce, COFFEE,
+                 strlen(COFFEE), sig, sizeof sig);
+    snprintf(h_auth, sizeof h_auth, "Authorization: Bearer %s", token);
+    snprintf(h_ts, sizeof h_ts, "Wechatpay-Timestamp: %s", ts);
+    snprintf(h_nonce, sizeof h_nonce, "Wechatpay-Nonce: %s", nonce);
+    snprintf(h_sig, sizeof h_sig, "Wechatpay-Signature: %s", sig);
+    const char *h[] = {h_auth,  h_ts,
+                       h_nonce, "Wechatpay-Serial: " DEMO_SERIAL_A,
+                       h_sig,   "Content-Type: application/json",
+                       NULL};
+    ck_assert_int_eq(e2e_http(&mock, "POST", "/v3/ai/order-routing", h, COFFEE, strlen(COFFEE), r),
+                     0);
+}
+
+START_TEST(header_formats)
+{
+    e2e_resp r;
+    char ts[64];
+    long now = (long)time(NULL);
+    /* unix seconds are digits: a sign, a suffix, a fraction or 19 digits are not */
+    const char *not_seconds[] = {"+%ld", "%ldx", "%ld.5", "1%018ld"};
+    for (size_t i = 0; i < sizeof not_seconds / sizeof *not_seconds; i++) {
+        snprintf(ts, sizeof ts, not_seconds[i], now);
+        signed_at(ts, &r);
+        assert_sign_error(&r);
+        ck_assert_msg(strstr(json_string(r.json, "message"), "unix seconds"), "%s: %s", ts,
+                      json_string(r.json, "message"));
+        e2e_resp_free(&r);
+    }
+    snprintf(ts, sizeof ts, "-%ld", now); /* a number, far outside the window */
+    signed_at(ts, &r);
+    ck_assert_ptr_nonnull(strstr(json_string(r.json, "message"), "300 s or more"));
+    e2e_resp_free(&r);
+    snprintf(ts, sizeof ts, "%ld", now);
+    signed_at(ts, &r);
+    ck_assert_int_eq(r.status, 200);
+    e2e_resp_free(&r);
+
+    /* nonces: 32 of [0-9A-Za-z], tried at the ends of each range and just past them */
+    const char *good[] = {"09azAZ09azAZ09azAZ09azAZ09azAZ09", "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvu"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        ck_assert_int_eq(e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST",
+                                    "/v3/ai/order-routing", COFFEE, 0, good[i], &r),
+                         0);
+        ck_assert_msg(r.status == 200, "%s: %ld", good[i], r.status);
+        e2e_resp_free(&r);
+    }
+    const char *bad[] = {"/", ":", "@", "[", "`", "{", "\xc3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char nonce[40] = "abcdefghijklmnopqrstuvwxyz012345";
+        nonce[(i * 5) % 32] = bad[i][0];
+        ck_assert_int_eq(e2e_signed(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST",
+                                    "/v3/ai/order-routing", COFFEE, 0, nonce, &r),
+                         0);
+        assert_sign_error(&r);
+        ck_assert_msg(strstr(json_string(r.json, "message"), "32 characters"), "%s: %s", nonce,
+                      json_string(r.json, "message"));
+        e2e_resp_free(&r);
+    }
+    still_serving();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("e2e_auth");
@@ -329,6 +401,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unknown_serial_and_wrong_key);
     tcase_add_test(tc, key_rotation_both_keys);
     tcase_add_test(tc, nonce_replay);
+    tcase_add_test(tc, header_formats);
     suite_add_tcase(s, tc);
     return s;
 }
