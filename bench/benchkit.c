@@ -3,7 +3,7 @@
  *   bench-kit freeport
  *       print a free loopback TCP port
  *   bench-kit launch --port P --log FILE [--timeout-ms MS] -- CMD ARGS...
- *       start CMD in its own session (stdout and stderr to FILE), wait until
+ *       start CMD in its own process group (stdout and stderr to FILE), wait until
  *       127.0.0.1:P answers an HTTP request, print "PID STARTUP_MS" and leave it
  *       running; start-up is measured from before fork() to the first answer
  *   bench-kit presign --token T --serial S --key K --body FILE --count N --out FILE
@@ -154,7 +154,15 @@ static int cmd_launch(int argc, char **argv)
     }
     if (pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        setsid();
+        /* A process group of its own keeps the terminal's Ctrl-C away from the server, so
+         * bench/run's cleanup stops it. Not a session of its own: with autogroups on
+         * (Debian's default) a new session is a new scheduling group, and the kernel then
+         * splits the CPUs half and half between the server's group and wrk's. That caps any
+         * server that needs more CPU per request than wrk at one core while wrk spends the
+         * rest polling in small batches: wxai-mock measured 0.63-0.74 of the ceiling that
+         * way, against 0.84-0.93 in alternating runs with every process in one group
+         * (bench/README.md, "Scheduling groups"). */
+        setpgid(0, 0);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
