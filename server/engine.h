@@ -48,9 +48,9 @@ typedef struct engine engine;
 /* What the engine decided for one request (kept by the request, see engine_req). */
 typedef struct engine_req {
     int endpoint;       /* endpoint_id, or -1 when the engine does not shape the request */
-    uint64_t key;       /* the request's draw key */
+    uint64_t key;       /* the request's draw key; 0 when nothing draws from it */
     int version;        /* model version index chosen at admission */
-    int64_t request_no; /* 1-based number of the request on its endpoint */
+    int64_t request_no; /* 1-based number on its endpoint; 0 where none is kept (no drift) */
     int has_rl;         /* rl holds the bucket after this request's token */
     ratelimit_result rl;
     int headers_done; /* RateLimit headers already queued */
@@ -129,7 +129,8 @@ int engine_ratelimit_peek(engine *e, int endpoint, int merchant, ratelimit_resul
 /* Version index for the request_no-th request at scenario time now_ms; commit records
  * time-based switches as seen (requests pass 1, reports pass 0). */
 int engine_version_for(engine *e, int endpoint, int64_t request_no, int64_t now_ms, int commit);
-/* Count a request on endpoint and return its version index (*request_no gets its number). */
+/* Count a request on endpoint and return its version index (*request_no gets its number, or
+ * 0 on an endpoint with no drift steps and no admin switch, where none is kept). */
 int engine_version_next(engine *e, int endpoint, int64_t *request_no);
 /* The version that would answer the next request now (borrowed id). */
 const char *engine_model_active(engine *e, int endpoint);
