@@ -9,9 +9,7 @@
 
 #include "check_main.h"
 #include "e2e.h"
-#include "ident.h"
 #include "json.h"
-#include "sign.h"
 
 static mock_proc mock;
 static char token[512];
@@ -318,20 +316,8 @@ END_TEST
 /* A correctly signed order whose Wechatpay-Timestamp is ts, as written. */
 static void signed_at(const char *ts, e2e_resp *r)
 {
-    char nonce[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
-    char h_auth[600], h_ts[96], h_nonce[96], h_sig[96];
-    ident_nonce(nonce, sizeof nonce);
-    sign_request(DEMO_KEY_A, strlen(DEMO_KEY_A), "POST", "/v3/ai/order-routing", ts, nonce, COFFEE,
-                 strlen(COFFEE), sig, sizeof sig);
-    snprintf(h_auth, sizeof h_auth, "Authorization: Bearer %s", token);
-    snprintf(h_ts, sizeof h_ts, "Wechatpay-Timestamp: %s", ts);
-    snprintf(h_nonce, sizeof h_nonce, "Wechatpay-Nonce: %s", nonce);
-    snprintf(h_sig, sizeof h_sig, "Wechatpay-Signature: %s", sig);
-    const char *h[] = {h_auth,  h_ts,
-                       h_nonce, "Wechatpay-Serial: " DEMO_SERIAL_A,
-                       h_sig,   "Content-Type: application/json",
-                       NULL};
-    ck_assert_int_eq(e2e_http(&mock, "POST", "/v3/ai/order-routing", h, COFFEE, strlen(COFFEE), r),
+    ck_assert_int_eq(e2e_signed_at(&mock, token, DEMO_SERIAL_A, DEMO_KEY_A, "POST",
+                                   "/v3/ai/order-routing", COFFEE, ts, r),
                      0);
 }
 

@@ -213,16 +213,20 @@ int e2e_signed(const mock_proc *m, const char *token, const char *serial, const 
                          "application/json; charset=utf-8", out);
 }
 
+/* ts: the timestamp header's text, or NULL for now + skew_s */
 static int signed_req(const mock_proc *m, const char *token, const char *serial, const char *key,
                       const char *method, const char *path, const char *body, long skew_s,
-                      const char *nonce, const char *content_type, const char *const *extra,
-                      e2e_resp *out)
+                      const char *ts, const char *nonce, const char *content_type,
+                      const char *const *extra, e2e_resp *out)
 {
     char h_ct[128];
-    char ts[32], nbuf[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
-    char h_auth[400], h_ts[64], h_nonce[96], h_serial[128], h_sig[96];
+    char now[32], nbuf[IDENT_NONCE_LEN], sig[SIGN_B64_LEN];
+    char h_auth[400], h_ts[96], h_nonce[96], h_serial[128], h_sig[96];
     size_t len = body ? strlen(body) : 0;
-    snprintf(ts, sizeof ts, "%ld", (long)time(NULL) + skew_s);
+    if (!ts) {
+        snprintf(now, sizeof now, "%ld", (long)time(NULL) + skew_s);
+        ts = now;
+    }
     if (!nonce) {
         ident_nonce(nbuf, sizeof nbuf);
         nonce = nbuf;
@@ -244,16 +248,24 @@ int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, con
                   const char *method, const char *path, const char *body, long skew_s,
                   const char *nonce, const char *content_type, e2e_resp *out)
 {
-    return signed_req(m, token, serial, key, method, path, body, skew_s, nonce, content_type, NULL,
-                      out);
+    return signed_req(m, token, serial, key, method, path, body, skew_s, NULL, nonce, content_type,
+                      NULL, out);
 }
 
 int e2e_signed_hdrs(const mock_proc *m, const char *token, const char *serial, const char *key,
                     const char *method, const char *path, const char *body, long skew_s,
                     const char *const *extra, e2e_resp *out)
 {
-    return signed_req(m, token, serial, key, method, path, body, skew_s, NULL,
+    return signed_req(m, token, serial, key, method, path, body, skew_s, NULL, NULL,
                       "application/json; charset=utf-8", extra, out);
+}
+
+int e2e_signed_at(const mock_proc *m, const char *token, const char *serial, const char *key,
+                  const char *method, const char *path, const char *body, const char *ts,
+                  e2e_resp *out)
+{
+    return signed_req(m, token, serial, key, method, path, body, 0, ts, NULL,
+                      "application/json; charset=utf-8", NULL, out);
 }
 
 int e2e_response_signed(const e2e_resp *r, const char *key)

@@ -64,6 +64,11 @@ int e2e_signed_ct(const mock_proc *m, const char *token, const char *serial, con
 int e2e_signed_hdrs(const mock_proc *m, const char *token, const char *serial, const char *key,
                     const char *method, const char *path, const char *body, long skew_s,
                     const char *const *extra, e2e_resp *out);
+/* The same as e2e_signed with a fresh nonce and the Wechatpay-Timestamp header exactly ts
+ * (signed over that text), to send timestamps that are not unix seconds. */
+int e2e_signed_at(const mock_proc *m, const char *token, const char *serial, const char *key,
+                  const char *method, const char *path, const char *body, const char *ts,
+                  e2e_resp *out);
 /* 1 if the response carries a valid Wechatpay signature under key. */
 int e2e_response_signed(const e2e_resp *r, const char *key);
 
