@@ -55,8 +55,10 @@ struct server {
     int port;
     char url[64];
     /* CivetWeb 1.15 gives each connection a worker until it closes, idle keep-alive ones
-     * for up to 30 s: once every worker holds one, a new client waits without a word. */
+     * for up to idle_timeout_ms: once every worker holds one, a new client waits without a
+     * word. */
     int threads;
+    int64_t idle_timeout_ms;
     atomic_int conns;                 /* connections a worker holds now */
     atomic_uint_fast64_t saturations; /* times the last free worker took a connection */
     atomic_llong warned_ms;           /* when the last workers_busy event went out; 0: never */
@@ -322,10 +324,10 @@ static int on_connection_open(const struct mg_connection *conn, void **conn_data
     if (last && now - last < WORKERS_WARN_MS) return 0;
     if (!atomic_compare_exchange_strong(&s->warned_ms, &last, now)) return 0;
     printf("{\"event\":\"workers_busy\",\"workers\":%d,\"message\":\"every worker holds a "
-           "connection (an idle keep-alive one for up to 30 s), so new connections wait: start "
-           "wxai-mock with --threads above the number of connections your clients keep "
-           "open\"}\n",
-           s->threads);
+           "connection (an idle keep-alive one for up to %lld ms), so new connections wait: "
+           "start wxai-mock with --threads above the number of connections your clients keep "
+           "open, or a shorter --idle-timeout\"}\n",
+           s->threads, (long long)s->idle_timeout_ms);
     fflush(stdout);
     return 0;
 }
@@ -400,9 +402,10 @@ int server_start(const server_options *opts, scenario *sc, server **out)
 
     s->threads = opts->threads > 0 ? opts->threads : 32;
     snprintf(threads, sizeof threads, "%d", s->threads);
+    s->idle_timeout_ms =
+        opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : SERVER_IDLE_TIMEOUT_DEFAULT_MS;
     char idle[24];
-    snprintf(idle, sizeof idle, "%lld",
-             opts->idle_timeout_ms > 0 ? (long long)opts->idle_timeout_ms : 30000LL);
+    snprintf(idle, sizeof idle, "%lld", (long long)s->idle_timeout_ms);
     const char *options[] = {
         "listening_ports",
         opts->listen ? opts->listen : "127.0.0.1:0",

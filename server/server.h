@@ -18,6 +18,8 @@
 #include "nonce.h"
 #include "scenario.h"
 
+#define SERVER_IDLE_TIMEOUT_DEFAULT_MS 30000 /* CivetWeb's own keep-alive default */
+
 typedef struct server_options {
     const char *listen; /* "127.0.0.1:0" (port 0 picks a free port) */
     int threads;        /* worker threads, default 32 (one per open keep-alive connection) */
@@ -25,7 +27,7 @@ typedef struct server_options {
     size_t journal_size;     /* exchanges kept in memory; 0 picks JOURNAL_DEFAULT_SIZE */
     int journal_off;         /* keep no exchange in memory (journal_size 0 on the CLI) */
     const char *record_path; /* append every exchange to this JSONL file when not NULL */
-    int64_t idle_timeout_ms; /* close a keep-alive connection idle this long; 0: 30 s */
+    int64_t idle_timeout_ms; /* close a keep-alive connection idle this long; 0: the default */
 } server_options;
 
 typedef struct server server;
